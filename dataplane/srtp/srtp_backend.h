@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: proprietary */
+/*
+ * Inside the SRTP engine: the context and the backend interface. Only the
+ * engine's own files include this; everyone else sees dp_srtp.h.
+ *
+ * The engine front (dp_srtp.c) does everything both backends must do alike,
+ * so that their verdicts cannot drift apart: RTP/RTCP header walk, SSRC and
+ * MKI checks, the room and length checks, the RCCm3 trailer, and wiping a
+ * failed packet. A backend sees only packets that passed those checks
+ * (verdict FWD on entry), with the ROC trailer already stripped on unprotect.
+ */
+#ifndef DP_SRTP_BACKEND_H
+#define DP_SRTP_BACKEND_H
+
+#include <stdalign.h>
+
+#include "dp_srtp.h"
+
+struct dp_srtp_backend_ops {
+	const char *name;
+	size_t priv_size;	/* per-context state, placed after the context */
+	int (*global_init)(void);	/* 0 or -DP_E_BACKEND */
+	void (*global_fini)(void);
+	bool (*available)(void);
+	/* Fill c->priv from |p| (keys included). 0 or -DP_E_*. */
+	int (*ctx_init)(struct dp_srtp_ctx *c, const struct dp_srtp_params *p);
+	/* Release and wipe c->priv. */
+	void (*ctx_fini)(struct dp_srtp_ctx *c);
+	uint32_t (*ctx_roc)(const struct dp_srtp_ctx *c);
+	/*
+	 * Process the packets whose verdict is FWD; leave the others alone.
+	 * Protect: len grows by the fixed trailer (tag, index, MKI) and, for RTP,
+	 * pkt->roc gets the ROC the packet was sent under. Unprotect: len
+	 * shrinks to the plaintext; pkt->rcc/roc give the trailer's ROC.
+	 */
+	void (*burst)(struct dp_srtp_pkt *pkts, unsigned int n);
+};
+
+struct dp_srtp_ctx {
+	const struct dp_srtp_backend_ops *ops;
+	struct dp_srtp_params params;	/* master key and salt zeroed */
+	uint32_t fixed_trailer;		/* tag + [E|index] + MKI octets */
+	uint8_t tag_len;		/* SRTP or SRTCP tag octets for this proto */
+	uint8_t aead;
+	size_t alloc_size;
+	alignas(64) unsigned char priv[];
+};
+
+extern const struct dp_srtp_backend_ops dp_srtp_libsrtp_ops;
+extern const struct dp_srtp_backend_ops dp_srtp_native_ops;
+
+#endif /* DP_SRTP_BACKEND_H */
