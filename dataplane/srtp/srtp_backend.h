@@ -19,6 +19,8 @@
 struct dp_srtp_backend_ops {
 	const char *name;
 	size_t priv_size;	/* per-context state, placed after the context */
+	/* Optional: the state a context of |p| needs, when it varies (else priv_size). */
+	size_t (*priv_size_of)(const struct dp_srtp_params *p);
 	int (*global_init)(void);	/* 0 or -DP_E_BACKEND */
 	void (*global_fini)(void);
 	bool (*available)(void);

@@ -19,7 +19,7 @@ static const struct dp_srtp_profile_info profiles[DP_SRTP_PROFILE_COUNT] = {
 
 static const struct dp_srtp_backend_ops *const backends[DP_SRTP_BACKEND_COUNT] = {
 	[DP_SRTP_BACKEND_LIBSRTP] = &dp_srtp_libsrtp_ops,
-	[DP_SRTP_BACKEND_NATIVE] = NULL,
+	[DP_SRTP_BACKEND_NATIVE] = &dp_srtp_native_ops,
 };
 
 const struct dp_srtp_profile_info *
@@ -140,7 +140,8 @@ dp_srtp_ctx_new(struct dp_srtp_ctx **out, unsigned int be, const struct dp_srtp_
 	ops = backends[be];
 	pi = dp_srtp_profile_info(p->profile);
 
-	size = (sizeof(*c) + ops->priv_size + 63) & ~(size_t)63;
+	size = ops->priv_size_of != NULL ? ops->priv_size_of(p) : ops->priv_size;
+	size = (sizeof(*c) + size + 63) & ~(size_t)63;
 	c = aligned_alloc(64, size);
 	if (c == NULL)
 		return -DP_E_NOMEM;
