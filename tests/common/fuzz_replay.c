@@ -6,6 +6,7 @@
  * -DFUZZ_TARGET="<target>", beside the target's own source.
  */
 #include <dirent.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

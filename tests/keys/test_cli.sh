@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# mcpx-keys end to end: a KMS, a Security Gateway KMS, cross-imported
+# certificates, key sets imported and validated, every primitive, and each
+# failure as one line with its exit status. Usage: test_cli.sh MCPX_KEYS
+set -u
+K=$(realpath "$1")
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+cd "$dir" || exit 1
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+# expect STATUS description -- command...
+expect() {
+	local want=$1 what=$2
+	shift 3
+	"$@" >out.txt 2>err.txt
+	local got=$?
+	if [ "$got" -eq "$want" ]; then ok; else bad "$what: exit $got, want $want: $(cat err.txt)"; fi
+}
+# the last command's stderr must be one line containing TEXT
+one_line() {
+	if [ "$(wc -l <err.txt)" -eq 1 ] && grep -q -- "$1" err.txt; then ok; else
+		bad "stderr should be one line with '$1': $(cat err.txt)"; fi
+}
+
+export MCPX_PASSPHRASE="kms one"
+expect 0 "kms init" -- "$K" kms init --state kms.state --uri kms.example.org --period 2592000
+expect 1 "kms init over an existing state" -- "$K" kms init --state kms.state --uri x
+one_line "exists"
+expect 0 "kms cert" -- "$K" kms cert --state kms.state -o cert.xml
+expect 0 "kms issue alice" -- "$K" kms issue --state kms.state --user sip:alice@example.org -o alice.xml
+expect 0 "kms issue bob" -- "$K" kms issue --state kms.state --user sip:bob@example.org -o bob.xml
+expect 2 "kms issue without --out" -- "$K" kms issue --state kms.state --user sip:x@example.org
+expect 1 "kms cert, wrong passphrase" -- env MCPX_PASSPHRASE=nope "$K" kms cert --state kms.state
+one_line "wrong passphrase"
+
+# A Security Gateway domain, as the appliance has (TS 33.180 Annex L)
+export MCPX_PASSPHRASE="gateway"
+expect 0 "sg kms init" -- "$K" kms init --state sg.state --uri sg.example.net --security-gateway
+expect 0 "sg kms cert" -- "$K" kms cert --state sg.state -o sg-cert.xml
+grep -q 'IsSecurityGateway="true"' sg-cert.xml && ok || bad "SG flag missing"
+expect 0 "sg issue dave" -- "$K" kms issue --state sg.state --user sip:dave@plain.example.net -o dave.xml
+
+# alice's store: her KMS, the gateway's as cross-signed external
+export MCPX_PASSPHRASE="alice"
+expect 0 "store init" -- "$K" store init --store alice.store
+[ "$(stat -c %a alice.store)" = 600 ] && ok || bad "store mode is not 0600"
+expect 1 "key set before its certificate" -- "$K" store import --store alice.store alice.xml
+one_line "no certificate for KMS kms.example.org"
+expect 0 "import" -- "$K" store import --store alice.store cert.xml alice.xml
+expect 0 "import the gateway, cross-signed" -- "$K" store import --store alice.store --cross-signed sg-cert.xml
+expect 0 "list" -- "$K" --json store list --store alice.store
+grep -q '"cross_signed":true' out.txt && grep -q '"security_gateway":true' out.txt && ok ||
+	bad "gateway certificate flags: $(cat out.txt)"
+grep -qi 'ssk\|rsk' out.txt && bad "list shows key material" || ok
+
+# tampered key set: one hex digit of the SSK changed -> refused, store unchanged
+python3 - alice.xml tampered.xml <<'PY'
+import re, sys
+s = open(sys.argv[1]).read()
+m = re.search(r"<UserSigningKeySSK>([0-9a-f]+)<", s)
+h = m.group(1)
+h2 = ("0" if h[0] != "0" else "1") + h[1:]
+open(sys.argv[2], "w").write(s.replace(h, h2))
+PY
+cp alice.store before.store
+expect 1 "tampered key set" -- "$K" store import --store alice.store tampered.xml
+one_line "key material failed validation"
+cmp -s alice.store before.store && ok || bad "a refused import changed the store"
+expect 1 "an empty file" -- "$K" store import --store alice.store /dev/null
+# a tampered store file
+cp alice.store broken.store
+printf '\x01' | dd of=broken.store bs=1 seek=100 conv=notrunc 2>/dev/null
+expect 1 "tampered store" -- "$K" store list --store broken.store
+one_line "altered"
+
+# ECCSI
+echo "an I_MESSAGE, say" >msg
+expect 0 "eccsi sign" -- "$K" eccsi sign --store alice.store --user sip:alice@example.org --kms kms.example.org --in msg -o sig
+expect 0 "eccsi verify" -- "$K" eccsi verify --store alice.store --signer sip:alice@example.org --kms kms.example.org --in msg --sig sig
+echo "another message" >msg2
+expect 1 "eccsi verify, other message" -- "$K" eccsi verify --store alice.store --signer sip:alice@example.org --kms kms.example.org --in msg2 --sig sig
+one_line "did not verify"
+expect 1 "eccsi verify, other signer" -- "$K" eccsi verify --store alice.store --signer sip:bob@example.org --kms kms.example.org --in msg --sig sig
+expect 1 "eccsi sign without a key set" -- "$K" eccsi sign --store alice.store --user sip:bob@example.org --kms kms.example.org --in msg
+
+# SAKKE: alice encrypts to dave in the gateway's domain; dave's store opens it
+expect 0 "sakke encap to dave" -- "$K" sakke encap --store alice.store --to sip:dave@plain.example.net --kms sg.example.net -o ed --ssv-out ssv.sent
+export MCPX_PASSPHRASE="appliance"
+expect 0 "appliance store" -- "$K" store init --store sg.store
+expect 0 "appliance imports" -- "$K" store import --store sg.store sg-cert.xml dave.xml
+expect 0 "sakke decap as dave" -- "$K" sakke decap --store sg.store --user sip:dave@plain.example.net --in ed --ssv-out ssv.got
+cmp -s ssv.sent ssv.got && ok || bad "SSV differs"
+printf '\x00' | dd of=ed bs=1 seek=200 conv=notrunc 2>/dev/null
+expect 1 "sakke decap, tampered" -- "$K" sakke decap --store sg.store --user sip:dave@plain.example.net --in ed
+
+# UID vector (digest §1.4, first row) through the CLI
+expect 0 "id uid" -- "$K" id uid --user sip:user@example.org --kms kms.example.org --period 2592000 --offset 0 --period-no 1388
+grep -q 3a81fb14c3b1d0fe43c9c577104d55a6d81788bfd2f09743c4557746a5a0353b out.txt && ok || bad "UID: $(cat out.txt)"
+
+expect 2 "unknown command" -- "$K" frobnicate
+expect 0 "help" -- "$K" --help
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
