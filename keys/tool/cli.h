@@ -105,5 +105,13 @@ int
 cmd_eccsi(struct cli *c, int argc, char **argv);
 int
 cmd_sakke(struct cli *c, int argc, char **argv);
+int
+cmd_gms(struct cli *c, int argc, char **argv);
+int
+cmd_pck(struct cli *c, int argc, char **argv);
+int
+cmd_csk(struct cli *c, int argc, char **argv);
+int
+cmd_mikey(struct cli *c, int argc, char **argv);
 
 #endif

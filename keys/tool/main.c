@@ -36,6 +36,14 @@ static const char usage_text[] =
 	"  eccsi verify --store F --signer URI [--kms URI] --in MSG --sig SIG\n"
 	"  sakke encap  --store F --to URI [--kms URI] [-o FILE] [--ssv-out F | --show-ssv]\n"
 	"  sakke decap  --store F --user URI [--kms URI] --in FILE [--ssv-out F | --show-ssv]\n"
+	"MIKEY-SAKKE I_MESSAGEs (printed base64, as SDP a=key-mgmt:mikey carries them):\n"
+	"  gms gmk   --store F --user GMS_URI [--kms U] [--group ID] [--activation T]\n"
+	"            [--expiry T] --member URI [--member-kms U]...   one message per member\n"
+	"  pck       --store F --user CALLER [--kms U] --to CALLEE [--to-kms U]\n"
+	"  csk       --store F --user CLIENT [--kms U] --to MDSI [--to-kms U]\n"
+	"            (all three: [--hide-ids] [--no-self]: no SAKKE-to-self)\n"
+	"  mikey dump [--store F [--user URI]] [--show-key] FILE\n"
+	"            every payload decoded; with a store, verified and opened\n"
 	"\n"
 	"Global options (anywhere): --json, --at UNIX_SECONDS, --passphrase-file F,\n"
 	"  --key-file F (or the MCPX_PASSPHRASE environment variable), --help.\n"
@@ -104,6 +112,14 @@ main(int argc, char **argv)
 		rc = cmd_eccsi(&c, argc - 1, argv + 1);
 	else if (strcmp(argv[1], "sakke") == 0)
 		rc = cmd_sakke(&c, argc - 1, argv + 1);
+	else if (strcmp(argv[1], "gms") == 0)
+		rc = cmd_gms(&c, argc - 1, argv + 1);
+	else if (strcmp(argv[1], "pck") == 0)
+		rc = cmd_pck(&c, argc - 1, argv + 1);
+	else if (strcmp(argv[1], "csk") == 0)
+		rc = cmd_csk(&c, argc - 1, argv + 1);
+	else if (strcmp(argv[1], "mikey") == 0)
+		rc = cmd_mikey(&c, argc - 1, argv + 1);
 	else
 		rc = cli_fail(&c, CLI_USAGE, "unknown command '%s' (see --help)", argv[1]);
 	cli_secret_done(&c);

@@ -96,6 +96,44 @@ cmp -s ssv.sent ssv.got && ok || bad "SSV differs"
 printf '\x00' | dd of=ed bs=1 seek=200 conv=notrunc 2>/dev/null
 expect 1 "sakke decap, tampered" -- "$K" sakke decap --store sg.store --user sip:dave@plain.example.net --in ed
 
+# MIKEY-SAKKE through the CLI: a GMS in the MC domain, a PCK and a CSK to the appliance
+export MCPX_PASSPHRASE="kms one"
+expect 0 "issue gms" -- "$K" kms issue --state kms.state --user gms@example.org -o gms.xml
+export MCPX_PASSPHRASE="gateway"
+expect 0 "issue the server's MDSI" -- "$K" kms issue --state sg.state --user mdsi.plain.example.net -o mdsi.xml
+export MCPX_PASSPHRASE="appliance"
+expect 0 "appliance takes the MDSI and the MC domain's certificate" -- "$K" store import --store sg.store mdsi.xml
+expect 0 "appliance trusts the MC KMS" -- "$K" store import --store sg.store --cross-signed cert.xml
+export MCPX_PASSPHRASE="alice"
+expect 0 "GMS keys in alice's store" -- "$K" store import --store alice.store gms.xml bob.xml
+expect 0 "gms gmk" -- "$K" gms gmk --store alice.store --user gms@example.org --group sip:g1@example.org --member sip:alice@example.org --member sip:bob@example.org --member sip:dave@plain.example.net --member-kms sg.example.net
+[ "$(grep -c '^a=key-mgmt:mikey ' out.txt)" -eq 3 ] && ok || bad "gms gmk: $(cat out.txt)"
+sed -n 2p out.txt >gmk-alice
+sed -n 6p out.txt >gmk-dave
+expect 0 "mikey dump, no store" -- "$K" mikey dump gmk-alice
+grep -q "^SIGN" out.txt && grep -q "^SAKKE" out.txt && ok || bad "dump: $(cat out.txt)"
+expect 0 "alice opens her GMK" -- "$K" --json mikey dump --store alice.store --user sip:alice@example.org gmk-alice
+grep -q '"opened":true' out.txt && grep -q '"roc_rate":1' out.txt && ok || bad "open: $(cat out.txt)"
+expect 1 "bob cannot open alice's" -- "$K" mikey dump --store alice.store --user sip:bob@example.org gmk-alice
+one_line "refused"
+export MCPX_PASSPHRASE="appliance"
+expect 0 "the appliance opens dave's GMK, marked shared with the gateway" -- "$K" --json mikey dump --store sg.store --user sip:dave@plain.example.net gmk-dave
+grep -q '"shared_with_segy":true' out.txt && ok || bad "segy flag: $(cat out.txt)"
+export MCPX_PASSPHRASE="alice"
+expect 0 "pck to dave" -- "$K" pck --store alice.store --user sip:alice@example.org --to sip:dave@plain.example.net --to-kms sg.example.net
+sed -n 2p out.txt >pck
+expect 0 "csk to the server" -- "$K" csk --store alice.store --user sip:alice@example.org --to mdsi.plain.example.net --to-kms sg.example.net
+sed -n 2p out.txt >csk
+export MCPX_PASSPHRASE="appliance"
+expect 0 "the appliance opens the PCK" -- "$K" --json mikey dump --store sg.store pck
+grep -q '"purpose":1' out.txt && ok || bad "pck: $(cat out.txt)"
+expect 0 "the appliance opens the CSK" -- "$K" --json mikey dump --store sg.store csk
+grep -q '"purpose":2' out.txt && ok || bad "csk: $(cat out.txt)"
+sed 's/\(a=key-mgmt:mikey ....................\)./\1A/' pck >pck-bad
+cmp -s pck pck-bad && sed 's/\(a=key-mgmt:mikey ....................\)./\1B/' pck >pck-bad
+expect 1 "a tampered PCK" -- "$K" mikey dump --store sg.store pck-bad
+expect 1 "not a message" -- "$K" mikey dump msg
+
 # UID vector (digest §1.4, first row) through the CLI
 expect 0 "id uid" -- "$K" id uid --user sip:user@example.org --kms kms.example.org --period 2592000 --offset 0 --period-no 1388
 grep -q 3a81fb14c3b1d0fe43c9c577104d55a6d81788bfd2f09743c4557746a5a0353b out.txt && ok || bad "UID: $(cat out.txt)"
