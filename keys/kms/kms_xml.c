@@ -385,9 +385,26 @@ wipe_text(xmlDoc *doc, xmlNode *n)
 	}
 }
 
+/* keys/ never prints: libxml2's messages (encoding errors among them) go nowhere. */
+static void
+quiet(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
+static void
+quiet_structured(void *ctx, xmlErrorPtr err)
+{
+	(void)ctx;
+	(void)err;
+}
+
 static int
 doc_read(xmlDoc **doc, const char *xml, size_t len)
 {
+	xmlSetGenericErrorFunc(NULL, quiet);
+	xmlSetStructuredErrorFunc(NULL, quiet_structured);
 	if (xml == NULL || len == 0 || len > (1u << 20) || len > INT32_MAX)
 		return -KEYS_E_ARG;
 	*doc = xmlReadMemory(xml, (int)len, NULL, NULL,
