@@ -15,7 +15,13 @@
 	_(RCC, "RCCm3 is defined only for SRTP with an AEAD_AES_*_GCM profile") \
 	_(WINDOW, "replay window out of range")                                 \
 	_(BACKEND, "SRTP backend unavailable or refused the context")           \
-	_(UNSUPPORTED, "not supported by this backend")
+	_(UNSUPPORTED, "not supported by this backend")                        \
+	_(EXISTS, "a stream or key with that identity is already installed")    \
+	_(NOTFOUND, "no such stream or key")                                    \
+	_(LIMIT, "a configured limit (streams, keys, members) is reached")      \
+	_(FULL, "a command ring is full: try again")                            \
+	_(PORT, "port set-up failed (queues, mempool, start)")                  \
+	_(STATE, "not allowed in the dataplane's current state")
 
 enum dp_error {
 	DP_E_NONE = 0,

@@ -1,0 +1,532 @@
+/* SPDX-License-Identifier: proprietary */
+/*
+ * bench_dataplane: the mcpxd pipeline (parse, steer, look up, protect or
+ * unprotect, fix headers, TX) on one worker lcore, fed by a generator on the
+ * main lcore through a net_ring port pair (rte_eth_from_rings).
+ *
+ *   bench_dataplane [--quick] [--json] [--packets N] [--streams a,b,c]
+ *
+ * Protect: each packet gets its stream's next SEQ (no index is ever reused).
+ * Unprotect: a set protected beforehand, off the clock, with each stream's
+ * packets in SEQ order and no (SSRC, index) twice. Streams are picked
+ * uniformly at random per packet. Both engine backends run side by side
+ * (those dp_srtp_backend_available() reports); the io-forward rate of the
+ * same ports (rx -> tx, nothing else) is the ceiling, and the generator's
+ * own rate says when the generator, not the worker, is the bound.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include "dp.h"
+
+#define HDR 42			/* Ethernet + IPv4 + UDP */
+#define MEDIA_PORT 5004
+#define MEMBER_PORT 6000
+#define SLOT 320
+
+static bool json;
+static struct rte_mempool *gen_pool;
+static struct rte_ring *ring_rx[2], *ring_tx[2];	/* [0] secure, [1] plain */
+static struct rte_ring *scratch;			/* the generator alone */
+static uint16_t port[2];
+
+static const unsigned int bench_profiles[] = {DP_SRTP_AEAD_AES_128_GCM,
+					      DP_SRTP_AES_CM_128_HMAC_SHA1_80};
+static const unsigned int payloads[] = {60, 160};
+
+static uint64_t
+rng(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
+}
+
+/* Ethernet/IPv4/UDP to 10.(s>>16).(s>>8).s:|dport|, RTP of |plen| payload octets. */
+static uint32_t
+frame(uint8_t *f, uint32_t s, uint16_t dport, uint16_t seq, const uint8_t *rtp, uint32_t rtp_len)
+{
+	memset(f, 0, HDR);
+	f[0] = 2;
+	f[6] = 2;
+	put16(f + 12, 0x0800);
+	f[14] = 0x45;
+	put16(f + 16, (uint16_t)(20 + 8 + rtp_len));
+	f[22] = 64;
+	f[23] = 17;
+	put32(f + 26, 0x0a000001);
+	put32(f + 30, 0x0a000000 | (s & 0xffffff));
+	put16(f + 34, 4000);
+	put16(f + 36, dport);
+	put16(f + 38, (uint16_t)(8 + rtp_len));
+	memcpy(f + HDR, rtp, rtp_len);
+	(void)seq;
+	return HDR + rtp_len;
+}
+
+static uint32_t
+rtp(uint8_t *b, uint32_t ssrc, uint16_t seq, uint32_t plen)
+{
+	b[0] = 0x80;
+	b[1] = 96;
+	put16(b + 2, seq);
+	put32(b + 4, (uint32_t)seq * 160);
+	put32(b + 8, ssrc);
+	memset(b + 12, 0x5a, plen);
+	return 12 + plen;
+}
+
+static struct dp_srtp_params
+params(unsigned int profile, unsigned int dir, uint32_t s)
+{
+	const struct dp_srtp_profile_info *pi = dp_srtp_profile_info(profile);
+	struct dp_srtp_params p;
+
+	memset(&p, 0, sizeof(p));
+	p.profile = profile;
+	p.dir = dir;
+	memset(p.master_key, 0x11, pi->key_len);
+	memset(p.master_salt, 0x22, pi->salt_len);
+	put32(p.master_key, s);
+	memcpy(p.mki, "\x0d\xf9\xbc\x39", 4);
+	put32(p.mki + 4, s);
+	p.mki_len = 8;
+	p.ssrc = 0x10000000u + s;
+	p.rcc_r = pi->aead ? 1 : 0;
+	return p;
+}
+
+/* ---- the generator ----------------------------------------------------- */
+
+struct gen {
+	unsigned int dir, profile, payload;
+	uint32_t streams;
+	uint64_t packets;
+	uint16_t *seq;			/* protect: next SEQ per stream */
+	uint8_t *pre;			/* unprotect: |packets| frames of SLOT octets */
+	uint16_t *pre_len;
+};
+
+/* Fill |m| with packet |i|. */
+static void
+gen_one(struct gen *g, struct rte_mbuf *m, uint64_t i, uint64_t *rs)
+{
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *), b[SLOT];
+	uint32_t len, s;
+
+	if (g->dir == DP_SRTP_DIR_UNPROTECT) {
+		len = g->pre_len[i];
+		memcpy(d, g->pre + (size_t)i * SLOT, len);
+	} else {
+		s = (uint32_t)(rng(rs) % g->streams);
+		len = rtp(b, 0x10000000u + s, g->seq[s]++, g->payload);
+		len = frame(d, s, MEMBER_PORT, 0, b, len);
+	}
+	m->data_len = (uint16_t)len;
+	m->pkt_len = len;
+}
+
+/* Run |n| packets through; returns the seconds from the first in to the last out. */
+static double
+gen_run(struct gen *g, unsigned int in_side, uint64_t n, uint64_t *done_out)
+{
+	struct rte_mbuf *m[64];
+	uint64_t sent = 0, done = 0, rs = 88172645463325252ull, t0, last, hz = rte_get_tsc_hz();
+	unsigned int k, q;
+
+	t0 = last = rte_rdtsc();
+	/* Until all came out, or nothing did for half a second (the cores are shared). */
+	while (done < n && rte_rdtsc() - last < hz / 2) {
+		if (sent < n && rte_ring_free_count(ring_rx[in_side]) >= 64 &&
+		    rte_pktmbuf_alloc_bulk(gen_pool, m, 64) == 0) {
+			unsigned int want = (unsigned int)RTE_MIN(64, n - sent), put;
+
+			for (k = 0; k < want; k++)
+				gen_one(g, m[k], sent + k, &rs);
+			put = rte_ring_enqueue_burst(ring_rx[in_side], (void **)m, want, NULL);
+			if (put < 64)
+				rte_pktmbuf_free_bulk(m + put, 64 - put);
+			sent += put;
+		}
+		q = rte_ring_dequeue_burst(ring_tx[!in_side], (void **)m, 64, NULL);
+		if (q != 0) {
+			rte_pktmbuf_free_bulk(m, q);
+			done += q;
+			last = rte_rdtsc();
+		}
+	}
+	*done_out = done;
+	return (double)(last - t0) / (double)hz;
+}
+
+/* The generator alone: build and hand over, with the mbuf loop closed on itself. */
+static double
+gen_alone(struct gen *g, uint64_t n)
+{
+	struct rte_mbuf *m[64];
+	uint64_t i, rs = 1, t0 = rte_rdtsc();
+	unsigned int k;
+
+	for (i = 0; i < n; i += 64) {
+		if (rte_pktmbuf_alloc_bulk(gen_pool, m, 64) != 0)
+			break;
+		for (k = 0; k < 64; k++)
+			gen_one(g, m[k], (i + k) % g->packets, &rs);
+		rte_ring_enqueue_burst(scratch, (void **)m, 64, NULL);
+		k = rte_ring_dequeue_burst(scratch, (void **)m, 64, NULL);
+		rte_pktmbuf_free_bulk(m, k);
+	}
+	return (double)n / ((double)(rte_rdtsc() - t0) / (double)rte_get_tsc_hz()) / 1e6;
+}
+
+/* Unprotect input: each stream's packets in SEQ order, streams at random. */
+static int
+pregen(struct gen *g, unsigned int be)
+{
+	uint32_t *cnt = calloc(g->streams + 1, sizeof(uint32_t)), *pos, s;
+	uint32_t *pick = malloc(g->packets * sizeof(uint32_t));
+	uint64_t i, rs = 7;
+	uint8_t b[SLOT];
+	int rc = 0;
+
+	g->pre = malloc(g->packets * SLOT);
+	g->pre_len = malloc(g->packets * sizeof(uint16_t));
+	pos = malloc(g->packets * sizeof(uint32_t));
+	if (cnt == NULL || pick == NULL || g->pre == NULL || g->pre_len == NULL || pos == NULL)
+		return -1;
+	for (i = 0; i < g->packets; i++) {
+		pick[i] = (uint32_t)(rng(&rs) % g->streams);
+		cnt[pick[i] + 1]++;
+	}
+	for (s = 0; s < g->streams; s++)
+		cnt[s + 1] += cnt[s];
+	for (i = 0; i < g->packets; i++)
+		pos[cnt[pick[i]]++] = (uint32_t)i;	/* stream by stream, in order */
+	for (s = g->streams; s > 0; s--)
+		cnt[s] = cnt[s - 1];
+	cnt[0] = 0;
+	for (s = 0; s < g->streams && rc == 0; s++) {
+		struct dp_srtp_params p = params(g->profile, DP_SRTP_DIR_PROTECT, s);
+		struct dp_srtp_ctx *c;
+		uint32_t k;
+		uint16_t seq = 0;
+
+		if (cnt[s + 1] == cnt[s])
+			continue;
+		rc = dp_srtp_ctx_new(&c, be, &p);
+		for (k = cnt[s]; rc == 0 && k < cnt[s + 1]; k++) {
+			uint32_t len = rtp(b, p.ssrc, seq++, g->payload);
+
+			if (dp_srtp_process(c, b, &len, SLOT - HDR) != DP_V_FWD)
+				rc = -1;
+			g->pre_len[pos[k]] = (uint16_t)frame(g->pre + (size_t)pos[k] * SLOT, s,
+							     MEDIA_PORT, 0, b, len);
+		}
+		dp_srtp_ctx_free(c);
+		sodium_memzero(&p, sizeof(p));
+	}
+	free(cnt);
+	free(pick);
+	free(pos);
+	return rc;
+}
+
+/* ---- one measurement ---------------------------------------------------- */
+
+/* Whatever a run left in the port rings goes, so the next run starts clean. */
+static void
+rings_drain(void)
+{
+	struct rte_mbuf *m[64];
+	unsigned int i, n;
+
+	for (i = 0; i < 2; i++) {
+		while ((n = rte_ring_dequeue_burst(ring_rx[i], (void **)m, 64, NULL)) != 0)
+			rte_pktmbuf_free_bulk(m, n);
+		while ((n = rte_ring_dequeue_burst(ring_tx[i], (void **)m, 64, NULL)) != 0)
+			rte_pktmbuf_free_bulk(m, n);
+	}
+}
+
+static int
+io_fwd(void *arg)
+{
+	volatile int *stop = arg;
+	struct rte_mbuf *m[32];
+	uint16_t n, s, p;
+
+	while (!*stop)
+		for (p = 0; p < 2; p++) {
+			n = rte_eth_rx_burst(port[p], 0, m, 32);
+			if (n == 0)
+				continue;
+			s = rte_eth_tx_burst(port[!p], 0, m, n);
+			if (s < n)
+				rte_pktmbuf_free_bulk(m + s, n - s);
+		}
+	return 0;
+}
+
+static double
+measure_iofwd(uint64_t n, double *gen_mpps)
+{
+	struct gen g = {.dir = DP_SRTP_DIR_PROTECT, .payload = 60, .streams = 1, .packets = n};
+	volatile int stop = 0;
+	unsigned int lcore = rte_get_next_lcore(-1, 1, 0);
+	uint64_t done;
+	double secs;
+
+	g.seq = calloc(1, sizeof(uint16_t));
+	if (rte_eth_dev_start(port[0]) != 0 || rte_eth_dev_start(port[1]) != 0)
+		return 0;
+	*gen_mpps = gen_alone(&g, n);
+	rte_eal_remote_launch(io_fwd, (void *)(uintptr_t)&stop, lcore);
+	secs = gen_run(&g, 1, n, &done);
+	stop = 1;
+	rte_eal_wait_lcore(lcore);
+	rte_eth_dev_stop(port[0]);
+	rte_eth_dev_stop(port[1]);
+	rings_drain();
+	free(g.seq);
+	return (double)done / secs / 1e6;
+}
+
+static int
+install(struct dp *dp, struct gen *g)
+{
+	struct dp_key_spec ks;
+	uint32_t s;
+	uint64_t id;
+	int rc;
+
+	memset(&ks, 0, sizeof(ks));
+	memcpy(ks.id, "\x0d\xf9\xbc\x39", 4);
+	ks.profile = g->profile;
+	ks.mki_len = 8;
+	ks.rcc_r = dp_srtp_profile_info(g->profile)->aead ? 1 : 0;
+	ks.port = MEDIA_PORT;
+	ks.max_streams = g->streams;
+	rc = dp_key_add(dp, &ks);
+	for (s = 0; s < g->streams && rc == 0; s++) {
+		struct dp_stream_spec sp;
+
+		memset(&sp, 0, sizeof(sp));
+		sp.params = params(g->profile, g->dir, s);
+		sp.port = MEDIA_PORT;
+		if (g->dir == DP_SRTP_DIR_PROTECT) {
+			sp.n_members = 1;
+			sp.members[0].addr[10] = sp.members[0].addr[11] = 0xff;
+			put32(sp.members[0].addr + 12, 0x0a000000 | (s & 0xffffff));
+			sp.members[0].port = MEMBER_PORT;
+		}
+		rc = dp_stream_add(dp, &sp, &id);
+	}
+	return rc;
+}
+
+static double
+measure(unsigned int be, struct gen *g, double *loss)
+{
+	struct dp_config cfg;
+	struct dp *dp = NULL;
+	struct dp_worker_counters c;
+	uint64_t done;
+	double secs, mpps = 0;
+	int rc;
+
+	dp_config_default(&cfg);
+	cfg.n_pairs = 1;
+	cfg.pairs[0] = (struct dp_port_pair){.secure = port[0], .plain = port[1]};
+	cfg.n_workers = 1;
+	cfg.backend = be;
+	cfg.max_streams = g->streams + 16;
+	cfg.rx_desc = cfg.tx_desc = 1024;
+	cfg.no_telemetry = true;
+	rc = dp_new(&dp, &cfg);
+	if (rc == 0)
+		rc = install(dp, g);
+	if (rc == 0)
+		rc = dp_start(dp);
+	if (rc != 0) {
+		fprintf(stderr, "bench_dataplane: %s\n", dp_strerror(rc));
+		dp_free(dp);
+		return 0;
+	}
+	secs = gen_run(g, g->dir == DP_SRTP_DIR_PROTECT ? 1 : 0, g->packets, &done);
+	dp_stop(dp);
+	rings_drain();
+	dp_counters_total(dp, &c);
+	*loss = g->packets ? 1.0 - (double)c.v[DP_V_FWD] / (double)g->packets : 0;
+	if (getenv("BENCH_DEBUG") != NULL) {
+		unsigned int v;
+
+		fprintf(stderr, "  rx %" PRIu64 " done %" PRIu64 " secs %.3f:", c.rx, done, secs);
+		for (v = 0; v < DP_V_COUNT; v++)
+			if (c.v[v])
+				fprintf(stderr, " %s %" PRIu64, dp_verdict_name(v), c.v[v]);
+		fprintf(stderr, "\n");
+	}
+	mpps = (double)c.v[DP_V_FWD] / secs / 1e6;
+	dp_free(dp);
+	return mpps;
+}
+
+/* ---- main -------------------------------------------------------------- */
+
+static void
+print_row(const char *backend, const char *profile, unsigned int payload, const char *op,
+	  uint32_t streams, double mpps, double gen, double loss)
+{
+	if (json)
+		printf("{\"bench\":\"dataplane\",\"backend\":\"%s\",\"profile\":\"%s\","
+		       "\"payload\":%u,\"op\":\"%s\",\"streams\":%" PRIu32 ",\"workers\":1,"
+		       "\"mpps\":%.3f,\"generator_mpps\":%.3f,\"not_fwd\":%.4f}\n",
+		       backend, profile, payload, op, streams, mpps, gen, loss);
+	else
+		printf("%-8s %-24s %7u %-9s %9" PRIu32 " %8.3f %10.3f %8.4f\n", backend, profile,
+		       payload, op, streams, mpps, gen, loss);
+	fflush(stdout);
+}
+
+static int
+row(unsigned int be, unsigned int profile, unsigned int payload, uint32_t streams,
+    unsigned int dir, uint64_t packets)
+{
+	struct gen g = {.dir = dir, .profile = profile, .payload = payload, .streams = streams,
+			.packets = packets};
+	double mpps, gen, loss = 0;
+
+	if (dir == DP_SRTP_DIR_PROTECT)
+		g.seq = calloc(g.streams, sizeof(uint16_t));
+	if (dir == DP_SRTP_DIR_UNPROTECT && pregen(&g, be) != 0) {
+		fprintf(stderr, "bench_dataplane: pregen failed\n");
+		return -1;
+	}
+	gen = gen_alone(&g, RTE_MIN(packets, 200000));
+	mpps = measure(be, &g, &loss);
+	print_row(dp_srtp_backend_name(be), dp_srtp_profile_info(profile)->name, payload,
+		  dir ? "unprotect" : "protect", streams, mpps, gen, loss);
+	free(g.pre);
+	free(g.pre_len);
+	free(g.seq);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const uint32_t streams_full[] = {1, 10000, 1000000}, streams_quick[] = {1, 10000};
+	const uint32_t *streams = streams_full;
+	unsigned int n_streams = 3, be, pi, pa, si, dir, n;
+	uint64_t packets = 2000000;
+	bool quick = false;
+	double gen = 0, ceil_mpps;
+	char *eal[] = {argv[0], (char *)(uintptr_t)"--no-huge", (char *)(uintptr_t)"--no-shconf",
+		       (char *)(uintptr_t)"-m", (char *)(uintptr_t)"1024",
+		       (char *)(uintptr_t)"--no-pci", (char *)(uintptr_t)"-l",
+		       (char *)(uintptr_t)"0-1", (char *)(uintptr_t)"--file-prefix=benchdp",
+		       (char *)(uintptr_t)"--log-level=lib.eal:error", NULL};
+	static const struct option lo[] = {{"quick", no_argument, NULL, 'q'},
+					   {"json", no_argument, NULL, 'j'},
+					   {"packets", required_argument, NULL, 'n'},
+					   {NULL, 0, NULL, 0}};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		if (c == 'q')
+			quick = true;
+		else if (c == 'j')
+			json = true;
+		else if (c == 'n')
+			packets = strtoull(optarg, NULL, 0);
+		else {
+			fprintf(stderr, "usage: bench_dataplane [--quick] [--json] "
+				"[--packets N]\n");
+			return 2;
+		}
+	}
+	if (quick) {
+		streams = streams_quick;
+		n_streams = 2;
+		packets = RTE_MIN(packets, 300000);
+	}
+	if (sodium_init() < 0 || rte_eal_init(10, eal) < 0 || dp_srtp_global_init() != 0) {
+		fprintf(stderr, "bench_dataplane: EAL or engine failed to start\n");
+		return 1;
+	}
+	scratch = rte_ring_create("scratch", 128, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	gen_pool = rte_pktmbuf_pool_create("gen", 32767, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	for (n = 0; n < 2; n++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "brx%u", n);
+		ring_rx[n] = rte_ring_create(name, 4096, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(name, sizeof(name), "btx%u", n);
+		ring_tx[n] = rte_ring_create(name, 4096, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(name, sizeof(name), "bport%u", n);
+		port[n] = (uint16_t)rte_eth_from_rings(name, &ring_rx[n], 1, &ring_tx[n], 1, 0);
+	}
+	{
+		struct rte_eth_conf conf;
+		unsigned int p;
+
+		memset(&conf, 0, sizeof(conf));
+		for (p = 0; p < 2; p++) {
+			rte_eth_dev_configure(port[p], 1, 1, &conf);
+			rte_eth_rx_queue_setup(port[p], 0, 1024, 0, NULL, gen_pool);
+			rte_eth_tx_queue_setup(port[p], 0, 1024, 0, NULL);
+		}
+	}
+	ceil_mpps = measure_iofwd(packets, &gen);
+	if (!json) {
+		printf("bench_dataplane: 1 worker lcore (core 1), generator on the main lcore "
+		       "(core 0); net_ring ports; %" PRIu64 " packets per row\n", packets);
+		printf("io-forward ceiling (rx->tx, same ports): %.3f Mpps; generator alone: %.3f "
+		       "Mpps\n\n", ceil_mpps, gen);
+		printf("%-8s %-24s %7s %-9s %9s %8s %10s %8s\n", "backend", "profile", "payload",
+		       "op", "streams", "Mpps", "gen Mpps", "not_fwd");
+	} else {
+		printf("{\"bench\":\"dataplane\",\"op\":\"io_forward\",\"workers\":1,\"mpps\":%.3f,"
+		       "\"generator_mpps\":%.3f}\n", ceil_mpps, gen);
+	}
+	for (pi = 0; pi < RTE_DIM(bench_profiles); pi++)
+		for (pa = 0; pa < RTE_DIM(payloads); pa++)
+			for (si = 0; si < n_streams; si++)
+				for (dir = 0; dir < 2; dir++)
+					for (be = 0; be < DP_SRTP_BACKEND_COUNT; be++)
+						if (dp_srtp_backend_available(be) &&
+						    row(be, bench_profiles[pi], payloads[pa],
+							streams[si], dir, packets) != 0)
+							return 1;
+	dp_srtp_global_fini();
+	rte_eal_cleanup();
+	return 0;
+}

@@ -1,0 +1,394 @@
+/* SPDX-License-Identifier: proprietary */
+/*
+ * mcpxd: the appliance. EAL arguments, then "--", then mcpxd's own:
+ *
+ *   mcpxd -l 0-1 --vdev=net_ring0 --vdev=net_ring1 -- --pair 0:1 --streams s.json
+ *
+ * Until the control socket lands, streams come from --streams FILE.
+ * docs/deployment.md is the guide (NICs, hugepages, cores, pcap mode, counters).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+
+#include "dp.h"
+#include "mcpxd_streams.h"
+
+static struct dp *the_dp;
+static volatile sig_atomic_t stop_signal;
+
+struct opts {
+	struct dp_config cfg;
+	const char *streams;
+	uint32_t exit_on_idle_ms;
+	uint32_t stats_s;
+	bool quiet;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: mcpxd [EAL options] -- [options]\n"
+		"\n"
+		"  --pair S:P              a port pair: ethdev ids of the secure side (SRTP,\n"
+		"                          toward the clients) and the plain side (toward the\n"
+		"                          server); repeat for more pairs (at most %u).\n"
+		"                          Default: 0:1\n"
+		"  --workers N             worker lcores (the first N EAL worker lcores). 1\n"
+		"  --backend NAME          SRTP backend: libsrtp or native. libsrtp\n"
+		"  --streams FILE          install the keys and streams of FILE (JSON)\n"
+		"  --mbufs N               mbufs in the pool (0: sized from queues and rings)\n"
+		"  --rx-desc N, --tx-desc N  descriptors per queue. 1024\n"
+		"  --max-streams N         stream contexts. 4096\n"
+		"  --max-keys N            known keys. 1024\n"
+		"  --max-streams-per-key N streams one key id may have (forged-MKI bound). 256\n"
+		"  --punt-rate N           slow-path packets per second, in all. 1000\n"
+		"  --punt-ring N           slow-path ring size. 1024\n"
+		"  --copy-cache N          copy-cache slots (streams with several members). 1024\n"
+		"  --other pass|drop       non-UDP frames (ARP, TCP, ...). pass\n"
+		"  --unmatched pass|drop   UDP off the media ports (SIP, ...). pass\n"
+		"  --frag pass|drop        IP fragments. drop\n"
+		"  --exit-on-idle MS       exit once no packet came in for MS ms (pcap mode)\n"
+		"  --idle-sleep-us N       sleep N us when a worker loop found nothing. 0\n"
+		"  --stats S               print the counters every S seconds\n"
+		"  --quiet                 no counter summary at exit\n"
+		"  --help                  this text\n",
+		DP_MAX_PAIRS);
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop_signal = 1;
+	if (the_dp != NULL)
+		dp_request_stop(the_dp);
+}
+
+static int
+num(const char *opt, const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoull(s, &end, 0);
+	if (errno != 0 || end == s || *end != '\0' || *out > max || s[0] == '-') {
+		fprintf(stderr, "mcpxd: --%s: bad value '%s' (0..%" PRIu64 ")\n", opt, s, max);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+num32(const char *opt, const char *s, uint64_t max, uint32_t *out)
+{
+	uint64_t v;
+
+	if (num(opt, s, max, &v) != 0)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int
+policy(const char *opt, const char *s, enum dp_policy *out)
+{
+	if (strcmp(s, "pass") == 0)
+		*out = DP_POLICY_PASS;
+	else if (strcmp(s, "drop") == 0)
+		*out = DP_POLICY_DROP;
+	else {
+		fprintf(stderr, "mcpxd: --%s: bad value '%s' (pass or drop)\n", opt, s);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+pair(const char *s, struct dp_config *c)
+{
+	unsigned int a, b;
+	char tail;
+
+	if (c->n_pairs == DP_MAX_PAIRS || sscanf(s, "%u:%u%c", &a, &b, &tail) != 2 ||
+	    a >= RTE_MAX_ETHPORTS || b >= RTE_MAX_ETHPORTS || a == b) {
+		fprintf(stderr, "mcpxd: --pair: bad value '%s' (S:P, two different port ids)\n", s);
+		return -1;
+	}
+	c->pairs[c->n_pairs].secure = (uint16_t)a;
+	c->pairs[c->n_pairs].plain = (uint16_t)b;
+	c->n_pairs++;
+	return 0;
+}
+
+enum {
+	O_PAIR = 256, O_WORKERS, O_BACKEND, O_STREAMS, O_MBUFS, O_RXD, O_TXD, O_MAXS, O_MAXK,
+	O_MAXSK, O_PRATE, O_PRING, O_COPY, O_OTHER, O_UNM, O_FRAG, O_IDLE, O_SLEEP, O_STATS,
+	O_QUIET, O_HELP,
+};
+
+static const struct option long_opts[] = {
+	{"pair", required_argument, NULL, O_PAIR},
+	{"workers", required_argument, NULL, O_WORKERS},
+	{"backend", required_argument, NULL, O_BACKEND},
+	{"streams", required_argument, NULL, O_STREAMS},
+	{"mbufs", required_argument, NULL, O_MBUFS},
+	{"rx-desc", required_argument, NULL, O_RXD},
+	{"tx-desc", required_argument, NULL, O_TXD},
+	{"max-streams", required_argument, NULL, O_MAXS},
+	{"max-keys", required_argument, NULL, O_MAXK},
+	{"max-streams-per-key", required_argument, NULL, O_MAXSK},
+	{"punt-rate", required_argument, NULL, O_PRATE},
+	{"punt-ring", required_argument, NULL, O_PRING},
+	{"copy-cache", required_argument, NULL, O_COPY},
+	{"other", required_argument, NULL, O_OTHER},
+	{"unmatched", required_argument, NULL, O_UNM},
+	{"frag", required_argument, NULL, O_FRAG},
+	{"exit-on-idle", required_argument, NULL, O_IDLE},
+	{"idle-sleep-us", required_argument, NULL, O_SLEEP},
+	{"stats", required_argument, NULL, O_STATS},
+	{"quiet", no_argument, NULL, O_QUIET},
+	{"help", no_argument, NULL, O_HELP},
+	{NULL, 0, NULL, 0},
+};
+
+/* 0: go on; 1: --help given; -1: a bad option (already reported). */
+static int
+opts_parse(int argc, char **argv, struct opts *o)
+{
+	const struct option *lo;
+	uint64_t v;
+	int c, rc = 0;
+
+	dp_config_default(&o->cfg);
+	optind = 1;
+	while (rc == 0 && (c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
+		const char *name = "?";
+
+		for (lo = long_opts; lo->name != NULL; lo++)
+			if (lo->val == c)
+				name = lo->name;
+		switch (c) {
+		case O_PAIR: rc = pair(optarg, &o->cfg); break;
+		case O_WORKERS:
+			rc = num(name, optarg, DP_MAX_WORKERS, &v);
+			o->cfg.n_workers = (unsigned int)v;
+			if (rc == 0 && v == 0) {
+				fprintf(stderr, "mcpxd: --workers: bad value '%s' (1..%u)\n",
+					optarg, DP_MAX_WORKERS);
+				rc = -1;
+			}
+			break;
+		case O_BACKEND:
+			c = dp_srtp_backend_from_name(optarg);
+			if (c < 0 || !dp_srtp_backend_available((unsigned int)c)) {
+				fprintf(stderr, "mcpxd: --backend: bad value '%s' (libsrtp%s)\n",
+					optarg, dp_srtp_backend_available(DP_SRTP_BACKEND_NATIVE)
+							? " or native" : "; native is not built");
+				rc = -1;
+			} else {
+				o->cfg.backend = (unsigned int)c;
+			}
+			break;
+		case O_STREAMS: o->streams = optarg; break;
+		case O_MBUFS:
+			rc = num32(name, optarg, 1u << 28, &o->cfg.n_mbufs);
+			break;
+		case O_RXD:
+			rc = num(name, optarg, 16384, &v);
+			o->cfg.rx_desc = (uint16_t)v;
+			break;
+		case O_TXD:
+			rc = num(name, optarg, 16384, &v);
+			o->cfg.tx_desc = (uint16_t)v;
+			break;
+		case O_MAXS:
+			rc = num32(name, optarg, 1u << 28, &o->cfg.max_streams);
+			break;
+		case O_MAXK:
+			rc = num32(name, optarg, 1u << 20, &o->cfg.max_keys);
+			break;
+		case O_MAXSK:
+			rc = num32(name, optarg, UINT32_MAX, &o->cfg.max_streams_per_key);
+			break;
+		case O_PRATE:
+			rc = num32(name, optarg, UINT32_MAX, &o->cfg.punt_rate);
+			break;
+		case O_PRING:
+			rc = num32(name, optarg, 1u << 20, &o->cfg.punt_ring_size);
+			break;
+		case O_COPY:
+			rc = num32(name, optarg, 1u << 24, &o->cfg.copy_cache);
+			break;
+		case O_OTHER: rc = policy(name, optarg, &o->cfg.other); break;
+		case O_UNM: rc = policy(name, optarg, &o->cfg.unmatched); break;
+		case O_FRAG: rc = policy(name, optarg, &o->cfg.frag); break;
+		case O_IDLE:
+			rc = num32(name, optarg, 86400000, &o->exit_on_idle_ms);
+			break;
+		case O_SLEEP:
+			rc = num32(name, optarg, 100000, &o->cfg.idle_sleep_us);
+			break;
+		case O_STATS:
+			rc = num32(name, optarg, 86400, &o->stats_s);
+			break;
+		case O_QUIET: o->quiet = true; break;
+		case O_HELP: usage(stdout); return 1;
+		default:
+			fprintf(stderr, "mcpxd: unknown option (see --help)\n");
+			return -1;
+		}
+	}
+	if (rc == 0 && optind < argc) {
+		fprintf(stderr, "mcpxd: unexpected argument '%s'\n", argv[optind]);
+		rc = -1;
+	}
+	if (rc == 0 && o->cfg.n_pairs == 0) {
+		o->cfg.n_pairs = 1;
+		o->cfg.pairs[0] = (struct dp_port_pair){.secure = 0, .plain = 1};
+	}
+	return rc;
+}
+
+static void
+print_counters(struct dp *dp)
+{
+	struct dp_worker_counters t;
+	struct dp_port_counters pc;
+	unsigned int p, v;
+
+	dp_counters_total(dp, &t);
+	printf("mcpxd: rx %" PRIu64 " streams %u handoff %" PRIu64 " punt_full %" PRIu64
+	       " punt_limited %" PRIu64 " copies %" PRIu64 "\n", t.rx, dp_stream_count(dp),
+	       t.handoff_out, t.punt_full, t.punt_limited, t.copies);
+	for (p = 0; dp_port_counters_read(dp, p, &pc) == 0; p++) {
+		printf("  port %u (%s) rx %" PRIu64 " tx %" PRIu64 " tx_full %" PRIu64,
+		       dp_port_id(dp, p), (p & 1) ? "plain" : "secure", pc.rx, pc.tx, pc.tx_full);
+		for (v = 0; v < DP_V_COUNT; v++)
+			if (pc.v[v] != 0)
+				printf(" %s %" PRIu64, dp_verdict_name(v), pc.v[v]);
+		printf("\n");
+	}
+	fflush(stdout);
+}
+
+static void
+on_punt(void *arg, const struct dp_punt_info *p)
+{
+	uint64_t *n = arg;
+
+	/* The control issue derives and installs the sender's key here. MKI and SSRC are public. */
+	if ((*n)++ < 10)
+		fprintf(stderr, "mcpxd: slow path: key %02x%02x%02x%02x ssrc 0x%08x, no stream\n",
+			p->key.id[0], p->key.id[1], p->key.id[2], p->key.id[3], p->ssrc);
+}
+
+/* The control loop: slow path, reclamation, idle exit, periodic counters. */
+static void
+run(struct dp *dp, const struct opts *o)
+{
+	uint64_t hz = rte_get_timer_hz(), last_rx = UINT64_MAX, idle_since, last_stats, punts = 0;
+	struct dp_worker_counters t;
+
+	idle_since = last_stats = rte_get_timer_cycles();
+	while (!dp_stop_requested(dp) && !stop_signal) {
+		uint64_t now = rte_get_timer_cycles();
+
+		dp_punt_poll(dp, on_punt, &punts, 256);
+		dp_reclaim(dp);
+		if (o->exit_on_idle_ms != 0) {
+			dp_counters_total(dp, &t);
+			if (t.rx != last_rx) {
+				last_rx = t.rx;
+				idle_since = now;
+			} else if (now - idle_since > hz * o->exit_on_idle_ms / 1000) {
+				break;
+			}
+		}
+		if (o->stats_s != 0 && now - last_stats > hz * o->stats_s) {
+			last_stats = now;
+			print_counters(dp);
+		}
+		rte_delay_us_sleep(10000);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o;
+	char err[256];
+	int n, rc;
+
+	memset(&o, 0, sizeof(o));
+	if (sodium_init() < 0) {
+		fprintf(stderr, "mcpxd: libsodium failed to start\n");
+		return 1;
+	}
+	n = rte_eal_init(argc, argv);
+	if (n < 0) {
+		fprintf(stderr, "mcpxd: EAL: %s (see mcpxd -- --help)\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	argv[n] = argv[0];
+	rc = opts_parse(argc - n, argv + n, &o);
+	if (rc != 0) {
+		rte_eal_cleanup();
+		return rc > 0 ? 0 : 2;
+	}
+	if (dp_srtp_global_init() < 0) {
+		fprintf(stderr, "mcpxd: SRTP backends failed to start\n");
+		rte_eal_cleanup();
+		return 1;
+	}
+	rc = dp_new(&the_dp, &o.cfg);
+	if (rc < 0) {
+		fprintf(stderr, "mcpxd: dataplane: %s\n", dp_strerror(rc));
+		goto out;
+	}
+	if (o.streams != NULL) {
+		rc = mcpxd_streams_load(the_dp, o.streams, err, sizeof(err));
+		if (rc < 0) {
+			fprintf(stderr, "mcpxd: --streams %s: %s\n", o.streams, err);
+			goto out;
+		}
+		printf("mcpxd: %u streams installed from %s\n", dp_stream_count(the_dp), o.streams);
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	rc = dp_start(the_dp);
+	if (rc < 0) {
+		fprintf(stderr, "mcpxd: start: %s\n", dp_strerror(rc));
+		goto out;
+	}
+	printf("mcpxd: %u workers on %u port pairs, running\n", o.cfg.n_workers, o.cfg.n_pairs);
+	fflush(stdout);
+	run(the_dp, &o);
+	dp_stop(the_dp);
+	if (!o.quiet)
+		print_counters(the_dp);
+out:
+	dp_free(the_dp);
+	the_dp = NULL;
+	{
+		uint16_t pid;
+
+		RTE_ETH_FOREACH_DEV(pid)
+			rte_eth_dev_close(pid);	/* net_pcap writes its files out here */
+	}
+	dp_srtp_global_fini();
+	rte_eal_cleanup();
+	return rc < 0 ? 1 : 0;
+}

@@ -1,0 +1,695 @@
+/* SPDX-License-Identifier: proprietary */
+/* mcpx: fast path — the worker loop: no allocation, no syscalls, no logging. */
+/*
+ * One worker: apply the control thread's commands, receive a burst per queue,
+ * parse and classify, steer each packet to the worker that owns its stream
+ * (an SP/SC ring per worker pair), protect or unprotect the owned ones in one
+ * engine call, fix lengths and checksums, send on the other port of the pair.
+ * Every packet ends with one verdict of dp_verdict.h, counted per port, per
+ * worker and (once it reached a stream) per stream.
+ *
+ * Nothing here keeps a stream pointer past the burst it was found in: the
+ * control thread frees a removed stream once this worker's "applied" count
+ * passes the removal command, and commands are applied only between bursts.
+ */
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_byteorder.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_prefetch.h>
+#include <rte_udp.h>
+
+#include "dp_internal.h"
+
+#define NO_COPY 0xffff
+
+struct job {
+	struct rte_mbuf *m;
+	struct dp_stream *s;
+	struct dp_pkt p;
+	uint16_t pkt;		/* index in the engine burst, or NO_COPY */
+	uint16_t copy_of;	/* job whose ciphertext this identical copy reuses */
+	uint8_t in_idx;
+	uint8_t verdict;
+	uint8_t fill_cache;
+};
+
+struct copy_slot {
+	uint16_t plain_len;
+	uint16_t ct_len;
+	uint8_t data[DP_COPY_SLOT - 4];
+};
+
+/* ---- commands ---------------------------------------------------------- */
+
+static void
+layout_ref(struct dp_worker *w, const struct dp_key_spec *k, int delta)
+{
+	unsigned int i, free_i = DP_MAX_LAYOUTS;
+
+	for (i = 0; i < w->n_layouts; i++) {
+		struct dp_layout *l = &w->layouts[i];
+
+		if (l->refs == 0 && free_i == DP_MAX_LAYOUTS)
+			free_i = i;
+		if (l->refs != 0 && l->profile == k->profile && l->mki_len == k->mki_len &&
+		    l->rcc_r == k->rcc_r) {
+			l->refs = (uint32_t)((int64_t)l->refs + delta);
+			return;
+		}
+	}
+	if (delta < 0)
+		return;
+	if (free_i == DP_MAX_LAYOUTS) {
+		if (w->n_layouts == DP_MAX_LAYOUTS) {
+			w->c.cmd_errors++;	/* dp_key_add bounds the layouts: never */
+			return;
+		}
+		free_i = w->n_layouts++;
+	}
+	w->layouts[free_i] = (struct dp_layout){.profile = (uint8_t)k->profile,
+						.mki_len = k->mki_len, .rcc_r = k->rcc_r,
+						.refs = 1};
+}
+
+static void
+port_ref(uint16_t *ports, uint32_t *any, uint16_t port, int delta)
+{
+	if (port == 0)
+		*any = (uint32_t)((int64_t)*any + delta);
+	else
+		ports[port] = (uint16_t)(ports[port] + delta);
+}
+
+static void
+stream_keys(struct dp_worker *w, struct dp_stream *s, bool add)
+{
+	struct dp_key k;
+	unsigned int i;
+
+	if (s->dir == DP_SRTP_DIR_UNPROTECT) {
+		/* Every worker learns the port; only the owner holds the stream. */
+		port_ref(w->sec_ports, &w->sec_any, s->port, add ? 1 : -1);
+		if (s->owner != w->id)
+			return;
+		dp_key_secure(&k, s->proto, s->mki, s->mki_len, s->ssrc);
+		if (add ? dp_table_add(&w->tab, &k, s, s->owner, s->id) != 0
+			: dp_table_del(&w->tab, &k) != s)
+			w->c.cmd_errors++;
+		return;
+	}
+	for (i = 0; i < s->n_members; i++) {
+		const struct dp_member *mb = &s->members[i];
+
+		dp_key_plain(&k, s->proto, mb->addr, mb->port, s->ssrc);
+		if (add ? dp_table_add(&w->tab, &k, s, s->owner, s->id) != 0
+			: dp_table_del(&w->tab, &k) != s)
+			w->c.cmd_errors++;
+		port_ref(w->plain_ports, &w->plain_any, mb->port, add ? 1 : -1);
+	}
+}
+
+static void
+key_apply(struct dp_worker *w, struct dp_keyrec *kr, bool add)
+{
+	struct dp_key k;
+
+	dp_key_keyid(&k, kr->spec.id);
+	if (add ? dp_table_add(&w->keys, &k, kr, 0, 0) != 0 : dp_table_del(&w->keys, &k) != kr) {
+		w->c.cmd_errors++;
+		return;
+	}
+	layout_ref(w, &kr->spec, add ? 1 : -1);
+	port_ref(w->sec_ports, &w->sec_any, kr->spec.port, add ? 1 : -1);
+}
+
+void
+dp_worker_apply(struct dp_worker *w, uintptr_t cmd)
+{
+	void *obj = (void *)(cmd & ~(uintptr_t)DP_CMD_OP_MASK);
+
+	switch (cmd & DP_CMD_OP_MASK) {
+	case DP_CMD_STREAM_ADD:
+		stream_keys(w, obj, true);
+		break;
+	case DP_CMD_STREAM_DEL:
+		stream_keys(w, obj, false);
+		break;
+	case DP_CMD_KEY_ADD:
+		key_apply(w, obj, true);
+		break;
+	case DP_CMD_KEY_DEL:
+		key_apply(w, obj, false);
+		break;
+	default:
+		w->c.cmd_errors++;
+	}
+	w->c.cmds++;
+}
+
+void
+dp_worker_drain_cmds(struct dp_worker *w)
+{
+	void *cmds[64];
+	unsigned int n, i;
+
+	while ((n = rte_ring_sc_dequeue_burst(w->cmd, cmds, RTE_DIM(cmds), NULL)) != 0) {
+		for (i = 0; i < n; i++)
+			dp_worker_apply(w, (uintptr_t)cmds[i]);
+		atomic_store_explicit(&w->applied, atomic_load_explicit(&w->applied,
+			memory_order_relaxed) + n, memory_order_release);
+	}
+}
+
+/* ---- classification and steering ---------------------------------------- */
+
+/* The known key a secure-side packet's MKI names, trying each installed layout. */
+static const struct dp_keyrec *
+find_key(const struct dp_worker *w, const uint8_t *pl, uint32_t len, unsigned int proto,
+	 const uint8_t **mki)
+{
+	unsigned int i;
+
+	for (i = 0; i < w->n_layouts; i++) {
+		const struct dp_layout *l = &w->layouts[i];
+		const struct dp_keyrec *kr;
+		const struct dp_tent *e;
+		struct dp_key k;
+		int off;
+
+		if (l->refs == 0)
+			continue;
+		off = dp_srtp_mki_offset(l->profile, proto, l->mki_len,
+					 proto == DP_SRTP_PROTO_RTP ? l->rcc_r : 0, pl, len);
+		if (off < 0)
+			continue;
+		dp_key_keyid(&k, pl + off);
+		e = dp_table_lookup(&w->keys, &k);
+		if (e == NULL)
+			continue;
+		kr = e->val;
+		if (kr->spec.profile != l->profile || kr->spec.mki_len != l->mki_len ||
+		    (proto == DP_SRTP_PROTO_RTP && kr->spec.rcc_r != l->rcc_r))
+			continue;
+		*mki = pl + off;
+		return kr;
+	}
+	return NULL;
+}
+
+static inline enum dp_verdict
+policy(enum dp_policy p, enum dp_verdict drop)
+{
+	return p == DP_POLICY_PASS ? DP_V_PASS : drop;
+}
+
+static void
+handoff(struct dp_worker *w, unsigned int owner, struct rte_mbuf *m)
+{
+	struct dp_txbuf *b = &w->ho[owner];
+
+	b->m[b->n++] = m;
+	if (b->n == RTE_DIM(b->m)) {
+		/* never reached: a burst adds at most DP_BURST; flush_handoff empties it */
+		w->c.cmd_errors++;
+		b->n--;
+		rte_pktmbuf_free(m);
+	}
+}
+
+/* The slow path: a bounded ring and a per-worker rate; the verdict is PUNT either way. */
+static void
+punt(struct dp_worker *w, struct rte_mbuf *m)
+{
+	struct dp *dp = w->dp;
+	uint64_t now = rte_rdtsc();
+
+	if (now - w->punt_last_tsc >= dp->tsc_hz) {
+		w->punt_last_tsc = now;
+		w->punt_count = 0;
+	}
+	if (w->punt_count >= w->punt_cap) {
+		w->c.punt_limited++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	w->punt_count++;
+	if (rte_ring_mp_enqueue(dp->punt, m) != 0) {
+		w->c.punt_full++;
+		rte_pktmbuf_free(m);
+	}
+}
+
+static inline bool
+port_matched(const struct dp_worker *w, unsigned int side, uint16_t dport)
+{
+	if (side == DP_SIDE_SECURE)
+		return w->sec_any != 0 || w->sec_ports[dport] != 0;
+	return w->plain_any != 0 || w->plain_ports[dport] != 0;
+}
+
+/*
+ * Classify and look up one packet. Returns the verdict when the packet is
+ * done here (PASS, a drop, PUNT), FWD with j->s set when it needs the
+ * engine, or NO_VERDICT when it was handed to its owner.
+ */
+#define NO_VERDICT 0xff
+
+static unsigned int
+steer(struct dp_worker *w, struct job *j, bool from_handoff)
+{
+	const struct dp_config *cfg = &w->dp->cfg;
+	struct rte_mbuf *m = j->m;
+	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+	unsigned int side = j->in_idx & 1, proto, owner;
+	const struct dp_tent *e;
+	struct dp_key k;
+
+	switch (dp_parse(f, m->data_len, &j->p)) {
+	case DP_CLASS_OTHER:
+		return policy(cfg->other, DP_V_DROP_POLICY);
+	case DP_CLASS_FRAG:
+		return policy(cfg->frag, DP_V_DROP_FRAG);
+	case DP_CLASS_MALFORMED:
+		return DP_V_DROP_MALFORMED;
+	case DP_CLASS_UDP:
+		return policy(cfg->unmatched, DP_V_DROP_POLICY);
+	default:
+		break;
+	}
+	if (!port_matched(w, side, j->p.dport))
+		return policy(cfg->unmatched, DP_V_DROP_POLICY);
+	proto = j->p.cls == DP_CLASS_RTP ? DP_SRTP_PROTO_RTP : DP_SRTP_PROTO_RTCP;
+
+	if (side == DP_SIDE_SECURE) {
+		const struct dp_keyrec *kr;
+		const uint8_t *mki;
+
+		kr = find_key(w, f + j->p.pl_off, j->p.pl_len, proto, &mki);
+		if (kr == NULL)
+			return DP_V_DROP_NOCTX;
+		owner = dp_owner_secure(mki, kr->spec.mki_len, j->p.ssrc, w->dp->n_workers);
+		if (owner != w->id)
+			goto hand;
+		dp_key_secure(&k, proto, mki, kr->spec.mki_len, j->p.ssrc);
+		e = dp_table_lookup(&w->tab, &k);
+		if (e == NULL) {
+			/* For dp_punt_poll: where the MKI is, and the protocol. */
+			m->hash.usr = (uint32_t)proto << 16 | (uint32_t)(mki - f);
+			punt(w, m);
+			return DP_V_PUNT;
+		}
+	} else {
+		dp_key_plain(&k, proto, j->p.daddr, j->p.dport, j->p.ssrc);
+		e = dp_table_lookup(&w->tab, &k);
+		if (e == NULL)
+			return DP_V_DROP_NOCTX;	/* never let plain media out unprotected */
+		owner = e->owner;
+		if (owner != w->id)
+			goto hand;
+	}
+	j->s = e->val;
+	return DP_V_FWD;
+hand:
+	if (from_handoff)
+		return DP_V_DROP_NOCTX;	/* its stream moved under it: no ping-pong */
+	handoff(w, owner, m);
+	return NO_VERDICT;
+}
+
+/* ---- headers ----------------------------------------------------------- */
+
+static uint16_t
+ipv6_udp_cksum(const uint8_t *ip6, const void *udp, uint32_t ulen)
+{
+	uint32_t sum;
+
+	/* RFC 8200 §8.1 pseudo-header: addresses, upper-layer length, next header. */
+	sum = __rte_raw_cksum(ip6 + 8, 32, 0);
+	sum += rte_cpu_to_be_16((uint16_t)(ulen >> 16)) + rte_cpu_to_be_16((uint16_t)ulen);
+	sum += rte_cpu_to_be_16(IPPROTO_UDP);
+	sum = __rte_raw_cksum(udp, ulen, sum);
+	sum = (uint16_t)~__rte_raw_cksum_reduce(sum);
+	return sum == 0 ? 0xffff : (uint16_t)sum;	/* RFC 768: 0 means none */
+}
+
+/* RFC 791 / 8200 lengths, IPv4 header checksum, UDP length and checksum. */
+static void
+fix_headers(const struct dp *dp, struct rte_mbuf *m, const struct dp_pkt *p, uint32_t pl_len,
+	    unsigned int out_idx)
+{
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+	struct rte_udp_hdr *u = (struct rte_udp_hdr *)(f + p->l4_off);
+	uint32_t ulen = pl_len + sizeof(*u), l3_len = p->l4_off - p->l3_off;
+	bool ofl = dp->tx_cksum_offload[out_idx];
+
+	u->dgram_len = rte_cpu_to_be_16((uint16_t)ulen);
+	u->dgram_cksum = 0;
+	m->l2_len = p->l3_off;
+	m->l3_len = l3_len;
+	if (p->l3 == DP_L3_IPV4) {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(f + p->l3_off);
+
+		ip->total_length = rte_cpu_to_be_16((uint16_t)(l3_len + ulen));
+		ip->hdr_checksum = 0;
+		if (ofl) {
+			m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM |
+				       RTE_MBUF_F_TX_UDP_CKSUM;
+			u->dgram_cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
+		} else {
+			ip->hdr_checksum = rte_ipv4_cksum(ip);
+			u->dgram_cksum = rte_ipv4_udptcp_cksum(ip, u);
+		}
+	} else {
+		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(f + p->l3_off);
+
+		ip6->payload_len = rte_cpu_to_be_16((uint16_t)(l3_len - sizeof(*ip6) + ulen));
+		if (ofl && l3_len == sizeof(*ip6)) {
+			m->ol_flags |= RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_UDP_CKSUM;
+			u->dgram_cksum = rte_ipv6_phdr_cksum(ip6, m->ol_flags);
+		} else {
+			u->dgram_cksum = ipv6_udp_cksum((const uint8_t *)ip6, u, ulen);
+		}
+	}
+}
+
+/* ---- copies of one protected stream (docs/deployment.md "Copies") ---------- */
+
+/*
+ * A protect RTP packet of a stream sent to several members. An identical copy
+ * of a packet already protected (in this burst, or the last one cached) reuses
+ * its ciphertext; a different packet under a SEQ already used is refused: one
+ * (key, SSRC, index) never carries two ciphertexts. Returns true if the engine
+ * must protect it.
+ */
+static bool
+copy_check(struct dp_worker *w, struct job *jobs, unsigned int i, uint8_t *rtp, uint32_t len,
+	   uint32_t room)
+{
+	struct job *j = &jobs[i];
+	struct dp_stream *s = j->s;
+	uint16_t seq = (uint16_t)(rtp[2] << 8 | rtp[3]);
+	struct copy_slot *slot = s->cache;
+
+	if (s->burst_gen == w->burst_gen && s->pend_seq == seq) {
+		struct job *first = &jobs[s->pend_idx];
+		const uint8_t *fr = rte_pktmbuf_mtod(first->m, const uint8_t *) +
+				    first->p.pl_off;
+
+		if (first->p.pl_len == len && memcmp(fr, rtp, len) == 0)
+			j->copy_of = s->pend_idx;
+		else
+			j->verdict = DP_V_DROP_REPLAY;
+		return false;
+	}
+	if (slot != NULL && s->cache_valid && s->cache_seq == seq) {
+		if (slot->plain_len == len && memcmp(slot->data, rtp, len) == 0 &&
+		    slot->ct_len <= room) {
+			memcpy(rtp, slot->data + slot->plain_len, slot->ct_len);
+			j->verdict = DP_V_FWD;
+			j->fill_cache = 2;	/* done: new length is ct_len */
+		} else {
+			j->verdict = DP_V_DROP_REPLAY;
+		}
+		return false;
+	}
+	s->burst_gen = w->burst_gen;
+	s->pend_seq = seq;
+	s->pend_idx = (uint16_t)i;
+	if (slot == NULL && rte_mempool_get(w->dp->copy_pool, &s->cache) == 0)
+		slot = s->cache;
+	if (slot != NULL && 2u * len + s->overhead <= sizeof(slot->data)) {
+		memcpy(slot->data, rtp, len);
+		slot->plain_len = (uint16_t)len;
+		s->cache_valid = 0;
+		j->fill_cache = 1;
+	}
+	return true;
+}
+
+static void
+copy_store(struct dp_stream *s, const uint8_t *ct, uint32_t len, uint16_t seq)
+{
+	struct copy_slot *slot = s->cache;
+
+	memcpy(slot->data + slot->plain_len, ct, len);
+	slot->ct_len = (uint16_t)len;
+	s->cache_seq = seq;
+	s->cache_valid = 1;
+}
+
+/* ---- the burst --------------------------------------------------------- */
+
+static void
+count(struct dp_worker *w, const struct job *j)
+{
+	w->c.v[j->verdict]++;
+	w->pc[j->in_idx].v[j->verdict]++;
+	if (j->s != NULL)
+		j->s->v[j->verdict]++;
+}
+
+/* Resize the mbuf to |new_len| octets of RTP/RTCP and fix the headers. */
+static unsigned int
+finish(struct dp_worker *w, struct job *j, uint32_t new_len)
+{
+	struct rte_mbuf *m = j->m;
+
+	if (new_len > j->p.pl_len) {
+		if (rte_pktmbuf_append(m, (uint16_t)(new_len - j->p.pl_len)) == NULL)
+			return DP_V_DROP_NOROOM;
+	} else if (new_len < j->p.pl_len) {
+		if (rte_pktmbuf_trim(m, (uint16_t)(j->p.pl_len - new_len)) != 0)
+			return DP_V_DROP_MALFORMED;
+	}
+	fix_headers(w->dp, m, &j->p, new_len, j->in_idx ^ 1u);
+	return DP_V_FWD;
+}
+
+static void
+process(struct dp_worker *w, struct rte_mbuf **mbufs, unsigned int n, bool from_handoff)
+{
+	struct job jobs[DP_BURST];
+	struct dp_srtp_pkt pkts[DP_BURST];
+	struct rte_mbuf *drop[DP_BURST];
+	unsigned int i, np = 0, nd = 0;
+
+	w->burst_gen++;
+	for (i = 0; i < n; i++) {
+		struct job *j = &jobs[i];
+		struct rte_mbuf *m = mbufs[i];
+		unsigned int v;
+		uint8_t *rtp;
+		uint32_t room;
+
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(mbufs[i + 1], void *));
+		j->m = m;
+		j->s = NULL;
+		j->pkt = NO_COPY;
+		j->copy_of = NO_COPY;
+		j->fill_cache = 0;
+		j->in_idx = w->dp->port_idx_of[m->port];
+		v = steer(w, j, from_handoff);
+		j->verdict = (uint8_t)v;
+		if (v != DP_V_FWD)
+			continue;
+		if (m->nb_segs != 1) {
+			j->verdict = DP_V_DROP_NOROOM;	/* one contiguous buffer or nothing */
+			continue;
+		}
+		/* Drop the Ethernet padding: the trailer goes right after the UDP payload. */
+		if (m->data_len > j->p.pl_off + j->p.pl_len &&
+		    rte_pktmbuf_trim(m, (uint16_t)(m->data_len - j->p.pl_off - j->p.pl_len)) != 0) {
+			j->verdict = DP_V_DROP_MALFORMED;
+			continue;
+		}
+		rtp = rte_pktmbuf_mtod_offset(m, uint8_t *, j->p.pl_off);
+		room = j->p.pl_len;
+		if (j->s->dir == DP_SRTP_DIR_PROTECT)
+			room += rte_pktmbuf_tailroom(m);
+		if (j->s->cache_copies && !copy_check(w, jobs, i, rtp, j->p.pl_len, room))
+			continue;
+		j->pkt = (uint16_t)np;
+		pkts[np].ctx = j->s->ctx;
+		pkts[np].data = rtp;
+		pkts[np].len = j->p.pl_len;
+		pkts[np].room = room;
+		np++;
+	}
+	if (np != 0)
+		dp_srtp_burst(pkts, np);
+
+	for (i = 0; i < n; i++) {
+		struct job *j = &jobs[i];
+
+		if (j->verdict == NO_VERDICT)
+			continue;
+		if (j->pkt != NO_COPY) {
+			struct dp_srtp_pkt *pk = &pkts[j->pkt];
+
+			j->verdict = pk->verdict;
+			if (j->verdict == DP_V_FWD) {
+				if (j->fill_cache == 1)
+					copy_store(j->s, pk->data, pk->len,
+						   (uint16_t)(pk->data[2] << 8 | pk->data[3]));
+				j->verdict = (uint8_t)finish(w, j, pk->len);
+			}
+		} else if (j->copy_of != NO_COPY) {
+			const struct job *first = &jobs[j->copy_of];
+			const struct dp_srtp_pkt *pk = &pkts[first->pkt];
+
+			j->verdict = pk->verdict;
+			if (j->verdict == DP_V_FWD && pk->len > j->p.pl_len &&
+			    rte_pktmbuf_tailroom(j->m) < pk->len - j->p.pl_len)
+				j->verdict = DP_V_DROP_NOROOM;
+			if (j->verdict == DP_V_FWD) {
+				/* Into the tailroom checked above, then size and checksum. */
+				memcpy(rte_pktmbuf_mtod_offset(j->m, uint8_t *, j->p.pl_off),
+				       pk->data, pk->len);
+				j->verdict = (uint8_t)finish(w, j, pk->len);
+				w->c.copies++;
+				j->s->copies++;
+			}
+		} else if (j->fill_cache == 2) {
+			const struct copy_slot *slot = j->s->cache;
+
+			j->verdict = (uint8_t)finish(w, j, slot->ct_len);
+			w->c.copies++;
+			j->s->copies++;
+		}
+		count(w, j);
+		if (j->verdict == DP_V_FWD || j->verdict == DP_V_PASS) {
+			struct dp_txbuf *b = &w->tx[j->in_idx ^ 1u];
+
+			b->m[b->n++] = j->m;
+		} else if (j->verdict != DP_V_PUNT) {
+			drop[nd++] = j->m;
+		}
+	}
+	if (nd != 0)
+		rte_pktmbuf_free_bulk(drop, nd);
+}
+
+/* ---- the loop ---------------------------------------------------------- */
+
+static void
+flush_tx(struct dp_worker *w)
+{
+	struct dp *dp = w->dp;
+	unsigned int p, o;
+
+	for (p = 0; p < dp->n_ports; p++) {
+		struct dp_txbuf *b = &w->tx[p];
+		uint16_t sent;
+
+		if (b->n == 0)
+			continue;
+		sent = rte_eth_tx_burst(dp->port_id[p], (uint16_t)w->id, b->m, b->n);
+		w->pc[p].tx += sent;
+		if (unlikely(sent < b->n)) {
+			w->pc[p].tx_full += b->n - sent;
+			rte_pktmbuf_free_bulk(b->m + sent, b->n - sent);
+		}
+		b->n = 0;
+	}
+	for (o = 0; o < dp->n_workers; o++) {
+		struct dp_txbuf *b = &w->ho[o];
+		unsigned int sent;
+
+		if (b->n == 0)
+			continue;
+		sent = rte_ring_sp_enqueue_burst(dp->w[o]->in[w->id], (void **)b->m, b->n, NULL);
+		w->c.handoff_out += sent;
+		if (unlikely(sent < b->n)) {
+			unsigned int k;
+
+			/* The owner is overwhelmed: these packets end here, counted. */
+			for (k = sent; k < b->n; k++) {
+				unsigned int in_idx = dp->port_idx_of[b->m[k]->port];
+
+				w->c.handoff_full++;
+				w->c.v[DP_V_DROP_POLICY]++;
+				w->pc[in_idx].v[DP_V_DROP_POLICY]++;
+			}
+			rte_pktmbuf_free_bulk(b->m + sent, b->n - sent);
+		}
+		b->n = 0;
+	}
+}
+
+static unsigned int
+poll_handoff(struct dp_worker *w)
+{
+	struct rte_mbuf *pkts[DP_BURST];
+	unsigned int i, n, got = 0;
+
+	for (i = 0; i < w->dp->n_workers; i++) {
+		if (i == w->id)
+			continue;
+		n = rte_ring_sc_dequeue_burst(w->in[i], (void **)pkts, DP_BURST, NULL);
+		if (n == 0)
+			continue;
+		w->c.handoff_in += n;
+		process(w, pkts, n, true);
+		flush_tx(w);
+		got += n;
+	}
+	return got;
+}
+
+static unsigned int
+poll_rx(struct dp_worker *w)
+{
+	struct rte_mbuf *pkts[DP_BURST];
+	unsigned int q, i, got = 0;
+	uint16_t n;
+
+	for (q = 0; q < w->n_rxq; q++) {
+		const struct dp_rxq *r = &w->rxq[q];
+
+		n = rte_eth_rx_burst(r->port_id, r->queue, pkts, DP_BURST);
+		if (n == 0)
+			continue;
+		for (i = 0; i < n; i++)
+			pkts[i]->port = r->port_id;	/* not every PMD sets it (net_ring) */
+		w->c.rx += n;
+		w->pc[r->port_idx].rx += n;
+		process(w, pkts, n, false);
+		flush_tx(w);
+		got += n;
+	}
+	return got;
+}
+
+int
+dp_worker_main(void *arg)
+{
+	struct dp_worker *w = arg;
+	struct dp *dp = w->dp;
+	unsigned int got;
+
+	w->punt_last_tsc = rte_rdtsc();
+	while (likely(!atomic_load_explicit(&dp->stop_rx, memory_order_relaxed))) {
+		dp_worker_drain_cmds(w);
+		got = poll_rx(w);
+		got += poll_handoff(w);
+		w->c.loops++;
+		if (got == 0 && dp->cfg.idle_sleep_us != 0)
+			rte_delay_us_sleep(dp->cfg.idle_sleep_us);
+	}
+	/* Drain: once every worker is past its last RX, only handoffs remain. */
+	atomic_fetch_add(&dp->quiesced, 1);
+	for (;;) {
+		dp_worker_drain_cmds(w);
+		got = poll_handoff(w);
+		if (got == 0 && atomic_load(&dp->quiesced) == dp->n_workers &&
+		    poll_handoff(w) == 0)
+			break;
+	}
+	atomic_store(&w->state, 2);
+	return 0;
+}

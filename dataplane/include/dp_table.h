@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: proprietary */
+/*
+ * A worker's stream table: open addressing with linear probing and
+ * backward-shift deletion, 32-octet keys, one 64-octet entry per slot. One
+ * thread owns a table (its worker; the control thread only while no worker
+ * runs): there is no locking, and nothing here allocates: the caller gives
+ * the memory (dp_table_mem_size). No DPDK, so the unit tests need no EAL.
+ *
+ * Keys (dp_key_*): the secure side looks streams up by MKI and SSRC, the
+ * plain side by (destination address, destination port, SSRC), the control
+ * thread by stream id, every worker its known keys by key id.
+ */
+#ifndef DP_TABLE_H
+#define DP_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dp_error.h"
+
+enum dp_key_kind {
+	DP_KEY_SECURE = 1,	/* proto, MKI, SSRC */
+	DP_KEY_PLAIN,		/* proto, destination address and port, SSRC */
+	DP_KEY_ID,		/* a stream id (the control thread's index) */
+	DP_KEY_KEYID,		/* a key id: GMK-ID, PCK-ID, CSK-ID (the MKI's first 4 octets) */
+};
+
+struct dp_key {
+	union {
+		uint64_t w[4];
+		uint8_t b[32];
+	};
+};
+
+struct dp_tent {
+	struct dp_key key;
+	uint32_t hash;
+	uint16_t owner;		/* the worker that owns the stream */
+	uint16_t used;
+	void *val;
+	uint64_t id;
+	uint64_t spare;		/* one entry, one 64-octet cache line */
+};
+
+struct dp_table {
+	struct dp_tent *ent;
+	uint32_t mask;
+	uint32_t count;
+	uint32_t max;		/* mask + 1 over 2: the load never passes one half */
+};
+
+/* Octets of memory a table for |max_entries| entries needs (64-octet aligned). */
+size_t
+dp_table_mem_size(uint32_t max_entries);
+
+/* Set up |t| on |mem| (zeroed, dp_table_mem_size(max_entries) octets). */
+void
+dp_table_init(struct dp_table *t, void *mem, uint32_t max_entries);
+
+/* The keys. |mki_len| 0..8, |addr| 16 octets (IPv4 as ::ffff:a.b.c.d). */
+void
+dp_key_secure(struct dp_key *k, unsigned int proto, const uint8_t *mki, unsigned int mki_len,
+	      uint32_t ssrc);
+void
+dp_key_plain(struct dp_key *k, unsigned int proto, const uint8_t addr[16], uint16_t port,
+	     uint32_t ssrc);
+void
+dp_key_id(struct dp_key *k, uint64_t id);
+void
+dp_key_keyid(struct dp_key *k, const uint8_t key_id[4]);
+
+/* A 32-bit hash of |k| (also the owner hash for secure-side keys). */
+uint32_t
+dp_key_hash(const struct dp_key *k);
+
+/* The owner of a secure-side stream: hash of MKI || SSRC, over |n_workers|. */
+unsigned int
+dp_owner_secure(const uint8_t *mki, unsigned int mki_len, uint32_t ssrc, unsigned int n_workers);
+
+/* The owner of a plain-side (protect) stream: hash of its id, over |n_workers|. */
+unsigned int
+dp_owner_id(uint64_t id, unsigned int n_workers);
+
+/* The entry for |k|, or NULL. */
+struct dp_tent *
+dp_table_lookup(const struct dp_table *t, const struct dp_key *k);
+
+/*
+ * Add |k| -> (|val|, |owner|, |id|). Returns 0, -DP_E_EXISTS (key present,
+ * table unchanged) or -DP_E_LIMIT (table at its maximum).
+ */
+MUST_CHECK int
+dp_table_add(struct dp_table *t, const struct dp_key *k, void *val, uint16_t owner,
+	     uint64_t id);
+
+/* Remove |k|; returns its value, or NULL if absent. */
+void *
+dp_table_del(struct dp_table *t, const struct dp_key *k);
+
+/*
+ * Walk the used slots from |*cursor| (0 to start); returns the next entry
+ * and moves the cursor past it, or NULL at the end.
+ */
+struct dp_tent *
+dp_table_next(const struct dp_table *t, uint32_t *cursor);
+
+#endif /* DP_TABLE_H */

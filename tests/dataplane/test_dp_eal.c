@@ -1,0 +1,865 @@
+/* SPDX-License-Identifier: proprietary */
+/*
+ * The dp_eal suite: the whole worker path on EAL (--no-huge --no-shconf -m 512
+ * --no-pci) with a port pair of rings. Criterion forks per test, so each test
+ * brings EAL up with its own --file-prefix and takes it down. Every output is
+ * checked against the engine used directly (the "client" side) and against
+ * frames built by the test's own header and checksum code.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <jansson.h>
+
+#include <rte_eal.h>
+
+#include "dp_rig.h"
+#include "dp_testlib.h"
+
+TestSuite(dataplane_dp_eal, .timeout = 120);
+
+#define SEC DP_SIDE_SECURE
+#define PLN DP_SIDE_PLAIN
+#define MEDIA_PORT 5004
+#define FLOOR_PORT 5005
+#define MEMBER_PORT 6000
+
+static const unsigned int profiles[] = {
+	DP_SRTP_AES_CM_128_HMAC_SHA1_80, DP_SRTP_AES_CM_128_HMAC_SHA1_32,
+	DP_SRTP_AEAD_AES_128_GCM, DP_SRTP_AEAD_AES_256_GCM,
+};
+
+/* GMK-ID-like key ids, one per profile (one key id, one layout). */
+static void
+key_id(uint8_t id[4], unsigned int profile)
+{
+	id[0] = 0x0d;
+	id[1] = 0xf9;
+	id[2] = 0xbc;
+	id[3] = (uint8_t)(0x30 + profile);
+}
+
+/* Params for a stream; |seed| makes the keys and the GUK-ID. */
+static struct dp_srtp_params
+mkparams(unsigned int profile, unsigned int proto, unsigned int dir, uint32_t ssrc, uint32_t seed)
+{
+	const struct dp_srtp_profile_info *pi = dp_srtp_profile_info(profile);
+	struct dp_srtp_params p;
+	unsigned int i;
+
+	memset(&p, 0, sizeof(p));
+	p.profile = profile;
+	p.proto = proto;
+	p.dir = dir;
+	for (i = 0; i < pi->key_len; i++)
+		p.master_key[i] = (uint8_t)(seed * 31 + i);
+	for (i = 0; i < pi->salt_len; i++)
+		p.master_salt[i] = (uint8_t)(seed * 17 + i * 3);
+	/* 4-octet MKI (PCK-ID style) on the _32 profile, GMK-ID || GUK-ID elsewhere. */
+	p.mki_len = profile == DP_SRTP_AES_CM_128_HMAC_SHA1_32 ? 4 : 8;
+	key_id(p.mki, profile);
+	if (p.mki_len == 8) {
+		p.mki[4] = (uint8_t)(seed >> 24);
+		p.mki[5] = (uint8_t)(seed >> 16);
+		p.mki[6] = (uint8_t)(seed >> 8);
+		p.mki[7] = (uint8_t)seed;
+	}
+	p.ssrc = ssrc;
+	p.rcc_r = pi->aead && proto == DP_SRTP_PROTO_RTP ? 1 : 0;
+	return p;
+}
+
+static struct dp_srtp_ctx *
+ctx(const struct dp_srtp_params *p, unsigned int dir)
+{
+	struct dp_srtp_params q = *p;
+	struct dp_srtp_ctx *c = NULL;
+
+	q.dir = dir;
+	cr_assert_eq(dp_srtp_ctx_new(&c, DP_SRTP_BACKEND_LIBSRTP, &q), 0);
+	return c;
+}
+
+/* Install a stream; returns its id. Unprotect streams listen on |port|. */
+static uint64_t
+install(struct rig *r, const struct dp_srtp_params *p, uint16_t port, const struct tf *member)
+{
+	struct dp_stream_spec sp;
+	uint64_t id = 0;
+	int rc;
+
+	memset(&sp, 0, sizeof(sp));
+	sp.params = *p;
+	sp.port = port;
+	if (member != NULL) {
+		sp.n_members = 1;
+		memcpy(sp.members[0].addr, member->dst, 16);
+		sp.members[0].port = member->dport;
+	}
+	rc = dp_stream_add(r->dp, &sp, &id);
+	cr_assert_eq(rc, 0, "dp_stream_add: %s", dp_strerror(rc));
+	cr_assert_eq(sp.params.master_key[0] | sp.params.master_key[5] | sp.params.master_salt[3], 0,
+		     "the spec's key is wiped");
+	return id;
+}
+
+/* The RTP (or floor) payload |seq| of a stream, plaintext. */
+static uint32_t
+payload(uint8_t *b, unsigned int proto, uint32_t ssrc, uint16_t seq, uint32_t plen)
+{
+	if (proto == DP_SRTP_PROTO_RTP)
+		return tf_rtp(b, ssrc, seq, plen, 0);
+	return tf_floor(b, ssrc, seq % 8, plen / 4);
+}
+
+/* A secure-side frame: the client protected |plain| (|pl| octets) with |tx|. */
+static uint32_t
+protected_frame(uint8_t *f, const struct tf *t, struct dp_srtp_ctx *tx, const uint8_t *pl,
+		uint32_t len)
+{
+	uint8_t b[RIG_FRAME];
+
+	memcpy(b, pl, len);
+	cr_assert_eq(dp_srtp_process(tx, b, &len, sizeof(b)), DP_V_FWD);
+	return tf_build(f, t, b, len);
+}
+
+/* What the plain side must emit for a protected frame: the plaintext frame, byte for byte. */
+static void
+expect_plain(const struct frame *got, const struct tf *t, const uint8_t *pl, uint32_t len)
+{
+	uint8_t want[RIG_FRAME];
+	uint32_t wl = tf_build(want, t, pl, len);
+
+	cr_assert_eq(got->len, wl, "plain frame length %u, want %u (vlan %u v6 %d dport %u)",
+		     got->len, wl, t->n_vlan, t->ipv6, t->dport);
+	cr_assert_arr_eq(got->b, want, wl, "plain frame differs");
+}
+
+/* A protected frame from the dataplane: headers exact, checksums right, decrypts to |pl|. */
+static void
+expect_secure(const struct frame *got, const struct tf *t, struct dp_srtp_ctx *rx,
+	      const uint8_t *pl, uint32_t len)
+{
+	uint32_t off, sl;
+	uint8_t b[RIG_FRAME], want[RIG_FRAME];
+	uint32_t wl;
+
+	cr_assert_eq(tf_verify(got->b, got->len, &off, &sl), 0, "secure frame: %d",
+		     tf_verify(got->b, got->len, &off, &sl));
+	wl = tf_build(want, t, got->b + off, sl);
+	cr_assert_eq(wl, got->len);
+	cr_assert_arr_eq(got->b, want, wl, "secure frame headers differ");
+	memcpy(b, got->b + off, sl);
+	cr_assert_eq(dp_srtp_process(rx, b, &sl, sizeof(b)), DP_V_FWD, "client cannot unprotect");
+	cr_assert_eq(sl, len);
+	cr_assert_arr_eq(b, pl, len);
+}
+
+/* ---- both directions, every profile, IPv4/IPv6, 0-2 VLAN tags ------------------- */
+
+struct dir_case {
+	struct tf t;
+	struct dp_srtp_params p;
+	struct dp_srtp_ctx *client;	/* the other end: protects (unprotect case) or unprotects */
+	unsigned int side;		/* where the frames go in */
+};
+
+static void
+big_tables(struct dp_config *c)
+{
+	c->max_streams = 1024;
+}
+
+Test(dataplane_dp_eal, both_directions_every_profile_ip_version_and_vlan)
+{
+	enum { PKTS = 4 };
+	static struct dir_case cs[128];
+	static struct frame out[1024];
+	struct rig r;
+	unsigned int n = 0, i, k, pi, v6, vl, proto, sent[2] = {0}, got;
+	uint8_t pl[512], f[RIG_FRAME];
+
+	rig_up(&r, 1, big_tables);
+	for (pi = 0; pi < 4; pi++)
+		for (v6 = 0; v6 < 2; v6++)
+			for (vl = 0; vl <= 2; vl++)
+				for (proto = 0; proto < 2; proto++)
+					for (k = 0; k < 2; k++) {
+						struct dir_case *c = &cs[n];
+						unsigned int dir = k ? DP_SRTP_DIR_PROTECT
+								     : DP_SRTP_DIR_UNPROTECT;
+						uint16_t port = proto ? FLOOR_PORT : MEDIA_PORT;
+
+						if (proto && vl == 1)
+							continue;	/* enough floor cases */
+						tf_default(&c->t, v6, port);
+						c->t.n_vlan = vl;
+						c->t.ip_opt_words = v6 ? 0 : vl;
+						c->p = mkparams(profiles[pi], proto, dir,
+								0x10000000u + n, 1000 + n);
+						c->side = k ? PLN : SEC;
+						if (k) {
+							tf_dst(&c->t, 20 + n);
+							c->t.dport = MEMBER_PORT;
+							install(&r, &c->p, 0, &c->t);
+							c->client = ctx(&c->p, DP_SRTP_DIR_UNPROTECT);
+						} else {
+							install(&r, &c->p, port, NULL);
+							c->client = ctx(&c->p, DP_SRTP_DIR_PROTECT);
+						}
+						n++;
+					}
+	cr_assert_eq(dp_stream_count(r.dp), n);
+	cr_assert_eq(dp_start(r.dp), 0);
+	for (i = 0; i < PKTS; i++)
+		for (k = 0; k < n; k++) {
+			struct dir_case *c = &cs[k];
+			uint32_t len = payload(pl, c->p.proto, c->p.ssrc, (uint16_t)(100 + i),
+					       20 + 8 * k % 160), fl;
+
+			if (c->side == SEC)
+				fl = protected_frame(f, &c->t, c->client, pl, len);
+			else
+				fl = tf_build(f, &c->t, pl, len);
+			rig_send(&r, c->side, 0, f, fl);
+			sent[c->side]++;
+			/* Check each frame as it comes: one worker keeps the order. */
+			got = rig_recv(&r, !c->side, out, 1, 1, 2000);
+			cr_assert_eq(got, 1, "case %u packet %u: nothing came out", k, i);
+			if (c->side == SEC)
+				expect_plain(&out[0], &c->t, pl, len);
+			else
+				expect_secure(&out[0], &c->t, c->client, pl, len);
+		}
+	rig_wait_verdicts(&r, sent[0] + sent[1], 2000);
+	{
+		struct dp_port_counters pc;
+
+		cr_assert_eq(dp_port_counters_read(r.dp, 0, &pc), 0);
+		cr_assert_eq(pc.v[DP_V_FWD], sent[SEC]);
+		cr_assert_eq(pc.tx, sent[PLN]);
+		cr_assert_eq(dp_port_counters_read(r.dp, 1, &pc), 0);
+		cr_assert_eq(pc.v[DP_V_FWD], sent[PLN]);
+	}
+	for (k = 0; k < n; k++)
+		dp_srtp_ctx_free(cs[k].client);
+	rig_down(&r);
+}
+
+/* ---- a mixed burst: what passes, what is dropped, and why -------------------- */
+
+static void
+mixed_cfg(struct dp_config *c)
+{
+	c->frag = DP_POLICY_DROP;
+	c->other = DP_POLICY_PASS;
+	c->unmatched = DP_POLICY_PASS;
+}
+
+Test(dataplane_dp_eal, mixed_burst_counted_by_reason)
+{
+	static struct frame out[64];
+	struct rig r;
+	struct tf t, tp;
+	struct dp_srtp_params pu, pp, bad;
+	struct dp_srtp_ctx *ue, *ue_rx, *stranger;
+	uint8_t pl[256], f[32][RIG_FRAME], g[RIG_FRAME];
+	uint32_t fl[32], len;
+	unsigned int n = 0, i, want_pass = 0;
+	struct dp_port_counters pc;
+	uint64_t uid;
+	struct dp_stream_info si;
+
+	rig_up(&r, 1, mixed_cfg);
+	pu = mkparams(DP_SRTP_AEAD_AES_128_GCM, 0, DP_SRTP_DIR_UNPROTECT, 0xaaaa0001, 1);
+	pp = mkparams(DP_SRTP_AEAD_AES_128_GCM, 0, DP_SRTP_DIR_PROTECT, 0xbbbb0001, 2);
+	tf_default(&t, false, MEDIA_PORT);
+	tf_default(&tp, false, MEMBER_PORT);
+	tf_dst(&tp, 9);
+	uid = install(&r, &pu, MEDIA_PORT, NULL);
+	install(&r, &pp, 0, &tp);
+	ue = ctx(&pu, DP_SRTP_DIR_PROTECT);
+	ue_rx = ctx(&pp, DP_SRTP_DIR_UNPROTECT);
+	cr_assert_eq(dp_start(r.dp), 0);
+
+	/* The secure side's burst. */
+	fl[n] = tf_arp(f[n]);					/* 0 pass */
+	n++;
+	{
+		struct tf s;
+
+		tf_default(&s, false, 5060);
+		fl[n] = tf_build(f[n], &s, (const uint8_t *)"INVITE sip:g@x SIP/2.0\r\n", 24);
+		n++;						/* 1 pass: SIP */
+		s.l4proto = 6;
+		fl[n] = tf_build(f[n], &s, (const uint8_t *)"tcp", 3);
+		n++;						/* 2 pass: TCP */
+		tf_default(&s, false, MEDIA_PORT);
+		s.frag = 0x2000;
+		fl[n] = tf_build(f[n], &s, pl, tf_rtp(pl, 1, 1, 40, 0));
+		n++;						/* 3 drop_frag */
+	}
+	len = tf_rtp(pl, pu.ssrc, 10, 30, 0);
+	fl[n] = protected_frame(f[n], &t, ue, pl, len);		/* 4 fwd (seq 10) */
+	memcpy(g, f[n], fl[n]);
+	n++;
+	len = tf_rtp(pl, pu.ssrc, 11, 31, 0);
+	fl[n] = protected_frame(f[n], &t, ue, pl, len);
+	f[n][14 + 20 + 8 + 20] ^= 0x04;			/* 5 drop_auth: a payload bit */
+	n++;
+	len = tf_rtp(pl, pu.ssrc, 12, 32, 0);
+	fl[n] = protected_frame(f[n], &t, ue, pl, len);		/* 6 fwd (seq 12) */
+	n++;
+	memcpy(f[n], g, fl[4]);
+	fl[n] = fl[4];
+	n++;							/* 7 drop_replay: seq 10 again */
+	{
+		uint8_t b[RIG_FRAME];
+
+		len = tf_rtp(b, pu.ssrc, 13, 33, 0);
+		cr_assert_eq(dp_srtp_process(ue, b, &len, sizeof(b)), DP_V_FWD);
+		fl[n] = tf_build(f[n], &t, b, len - 10);	/* 8 truncated: MKI lost */
+		n++;
+		bad = mkparams(DP_SRTP_AEAD_AES_128_GCM, 0, DP_SRTP_DIR_PROTECT, 0xcccc0001, 3);
+		bad.mki[1] ^= 0xff;				/* an unknown GMK-ID */
+		stranger = ctx(&bad, DP_SRTP_DIR_PROTECT);
+		len = tf_rtp(pl, bad.ssrc, 1, 30, 0);
+		fl[n] = protected_frame(f[n], &t, stranger, pl, len);	/* 9 drop_noctx */
+		n++;
+		dp_srtp_ctx_free(stranger);
+		bad = mkparams(DP_SRTP_AEAD_AES_128_GCM, 0, DP_SRTP_DIR_PROTECT, 0xcccc0002, 4);
+		stranger = ctx(&bad, DP_SRTP_DIR_PROTECT);	/* known GMK-ID, new GUK-ID */
+		fl[n] = protected_frame(f[n], &t, stranger, pl, tf_rtp(pl, bad.ssrc, 1, 30, 0));
+		n++;						/* 10 punt */
+		dp_srtp_ctx_free(stranger);
+	}
+	fl[n] = tf_build(f[n], &t, (const uint8_t *)"\x01\x02stun", 6);
+	n++;							/* 11 pass: not RTP-shaped */
+	len = tf_rtp(pl, pu.ssrc, 14, 34, 0);
+	fl[n] = protected_frame(f[n], &t, ue, pl, len);
+	f[n][14 + 20 + 4] = 4;					/* 12 drop_malformed: UDP length > 1024 */
+	n++;
+	len = tf_rtp(pl, pu.ssrc, 15, 35, 0);
+	fl[n] = protected_frame(f[n], &t, ue, pl, len);		/* 13 fwd (seq 15) */
+	n++;
+	for (i = 0; i < n; i++)
+		rig_send(&r, SEC, 0, f[i], fl[i]);
+	rig_wait_verdicts(&r, n, 3000);
+	want_pass = 4;
+	cr_assert_eq(rig_recv(&r, PLN, out, 64, want_pass + 3, 1000), want_pass + 3);
+	/* In order: arp, sip, tcp, fwd 10, fwd 12, stun, fwd 15. Passed frames byte-identical. */
+	cr_assert_eq(out[0].len, fl[0]);
+	cr_assert_arr_eq(out[0].b, f[0], fl[0]);
+	cr_assert_arr_eq(out[1].b, f[1], fl[1]);
+	cr_assert_arr_eq(out[2].b, f[2], fl[2]);
+	expect_plain(&out[3], &t, pl, tf_rtp(pl, pu.ssrc, 10, 30, 0));
+	expect_plain(&out[4], &t, pl, tf_rtp(pl, pu.ssrc, 12, 32, 0));
+	cr_assert_arr_eq(out[5].b, f[11], fl[11]);
+	expect_plain(&out[6], &t, pl, tf_rtp(pl, pu.ssrc, 15, 35, 0));
+	cr_assert_eq(dp_port_counters_read(r.dp, 0, &pc), 0);
+	cr_assert_eq(pc.v[DP_V_PASS], 4);
+	cr_assert_eq(pc.v[DP_V_FWD], 3);
+	cr_assert_eq(pc.v[DP_V_DROP_FRAG], 1);
+	cr_assert_eq(pc.v[DP_V_DROP_AUTH], 1);
+	cr_assert_eq(pc.v[DP_V_DROP_REPLAY], 1);
+	cr_assert_eq(pc.v[DP_V_DROP_NOCTX], 2);
+	cr_assert_eq(pc.v[DP_V_PUNT], 1);
+	cr_assert_eq(pc.v[DP_V_DROP_MALFORMED], 1);
+	cr_assert_eq(dp_stream_get(r.dp, uid, &si), 0);
+	cr_assert_eq(si.v[DP_V_FWD], 3);
+	cr_assert_eq(si.v[DP_V_DROP_AUTH], 1);
+	cr_assert_eq(si.v[DP_V_DROP_REPLAY], 1);
+	cr_assert_eq(si.params.master_key[0] | si.params.master_key[7], 0, "no key comes back");
+	cr_assert_eq(dp_punt_poll(r.dp, NULL, NULL, 16), 1);
+
+	/* The plain side: protect, unknown SSRC (never out in clear), no room, ARP. */
+	n = 0;
+	len = tf_rtp(pl, pp.ssrc, 500, 60, 0);
+	fl[n] = tf_build(f[n], &tp, pl, len);
+	rig_send(&r, PLN, 0, f[n], fl[n]);
+	fl[n] = tf_build(f[n], &tp, pl, tf_rtp(pl, 0x1234, 1, 60, 0));
+	rig_send(&r, PLN, 0, f[n], fl[n]);			/* drop_noctx */
+	fl[n] = tf_build(f[n], &tp, pl, tf_rtp(pl, pp.ssrc, 501, 60, 0));
+	rig_send_room(&r, PLN, 0, f[n], fl[n], 4);		/* drop_noroom */
+	fl[n] = tf_arp(f[n]);
+	rig_send(&r, PLN, 0, f[n], fl[n]);			/* pass */
+	rig_wait_verdicts(&r, 14 + 4, 3000);
+	cr_assert_eq(rig_recv(&r, SEC, out, 64, 2, 1000), 2);
+	expect_secure(&out[0], &tp, ue_rx, pl, tf_rtp(pl, pp.ssrc, 500, 60, 0));
+	cr_assert_arr_eq(out[1].b, f[0], fl[0]);
+	cr_assert_eq(dp_port_counters_read(r.dp, 1, &pc), 0);
+	cr_assert_eq(pc.v[DP_V_FWD], 1);
+	cr_assert_eq(pc.v[DP_V_DROP_NOCTX], 1);
+	cr_assert_eq(pc.v[DP_V_DROP_NOROOM], 1);
+	cr_assert_eq(pc.v[DP_V_PASS], 1);
+	dp_srtp_ctx_free(ue);
+	dp_srtp_ctx_free(ue_rx);
+	rig_down(&r);
+}
+
+/* ---- two workers: RSS anywhere, every stream meets its owner ----------------- */
+
+Test(dataplane_dp_eal, two_workers_streams_meet_their_owner)
+{
+	enum { NS = 12, PKTS = 8 };
+	static struct dir_case cs[NS];
+	static struct frame out[NS * PKTS];
+	uint64_t ids[NS];
+	uint8_t pl[256], f[RIG_FRAME];
+	struct rig r;
+	unsigned int k, i, got, sent = 0;
+	uint64_t fwd_by_owner[2] = {0};
+	struct dp_worker_counters wc, tot;
+
+	rig_up(&r, 2, NULL);
+	for (k = 0; k < NS; k++) {
+		struct dir_case *c = &cs[k];
+		unsigned int dir = k % 2 ? DP_SRTP_DIR_PROTECT : DP_SRTP_DIR_UNPROTECT;
+
+		tf_default(&c->t, k % 3 == 0, MEDIA_PORT);
+		c->p = mkparams(DP_SRTP_AEAD_AES_128_GCM, 0, dir, 0x20000000u + k, 50 + k);
+		if (k % 2) {
+			c->side = PLN;
+			tf_dst(&c->t, 100 + k);
+			c->t.dport = MEMBER_PORT;
+			ids[k] = install(&r, &c->p, 0, &c->t);
+			c->client = ctx(&c->p, DP_SRTP_DIR_UNPROTECT);
+		} else {
+			c->side = SEC;
+			ids[k] = install(&r, &c->p, MEDIA_PORT, NULL);
+			c->client = ctx(&c->p, DP_SRTP_DIR_PROTECT);
+		}
+	}
+	cr_assert_eq(dp_start(r.dp), 0);
+	srand(11);
+	for (i = 0; i < PKTS; i++)
+		for (k = 0; k < NS; k++) {
+			struct dir_case *c = &cs[k];
+			uint32_t len = tf_rtp(pl, c->p.ssrc, (uint16_t)i, 40, 0), fl;
+
+			fl = c->side == SEC ? protected_frame(f, &c->t, c->client, pl, len)
+					    : tf_build(f, &c->t, pl, len);
+			rig_send(&r, c->side, (unsigned int)rand() % 2, f, fl);	/* "RSS" */
+			sent++;
+		}
+	rig_wait_verdicts(&r, sent, 5000);
+	/* Each stream's packets, whatever queue they came on, all forwarded by the owner. */
+	for (k = 0; k < NS; k++) {
+		struct dp_stream_info si;
+
+		cr_assert_eq(dp_stream_get(r.dp, ids[k], &si), 0);
+		cr_assert_eq(si.v[DP_V_FWD], PKTS, "stream %u: fwd %lu", k,
+			     (unsigned long)si.v[DP_V_FWD]);
+		cr_assert_lt(si.owner, 2);
+		fwd_by_owner[si.owner] += si.v[DP_V_FWD];
+	}
+	for (i = 0; i < 2; i++) {
+		cr_assert_eq(dp_worker_counters_read(r.dp, i, &wc), 0);
+		cr_assert_eq(wc.v[DP_V_FWD], fwd_by_owner[i], "worker %u forwarded what it owns", i);
+	}
+	dp_counters_total(r.dp, &tot);
+	cr_assert_gt(tot.handoff_out, 0);
+	cr_assert_eq(tot.handoff_out, tot.handoff_in);
+	cr_assert_gt(fwd_by_owner[0], 0);
+	cr_assert_gt(fwd_by_owner[1], 0);
+	/* Every output decrypts (client side; order per stream may differ: window absorbs it). */
+	got = rig_recv(&r, PLN, out, NS * PKTS, NS * PKTS / 2, 2000);
+	cr_assert_eq(got, NS * PKTS / 2);
+	for (i = 0; i < got; i++) {
+		uint32_t off, l;
+
+		cr_assert_eq(tf_verify(out[i].b, out[i].len, &off, &l), 0);
+		cr_assert_eq(l, 52);
+	}
+	got = rig_recv(&r, SEC, out, NS * PKTS, NS * PKTS / 2, 2000);
+	cr_assert_eq(got, NS * PKTS / 2);
+	for (i = 0; i < got; i++) {
+		uint32_t off, l, ssrc;
+
+		cr_assert_eq(tf_verify(out[i].b, out[i].len, &off, &l), 0);
+		ssrc = (uint32_t)out[i].b[off + 8] << 24 | (uint32_t)out[i].b[off + 9] << 16 |
+		       (uint32_t)out[i].b[off + 10] << 8 | out[i].b[off + 11];
+		k = ssrc - 0x20000000u;
+		cr_assert(k < NS && k % 2 == 1);
+		cr_assert_eq(dp_srtp_process(cs[k].client, out[i].b + off, &l, RIG_FRAME),
+			     DP_V_FWD);
+	}
+	for (k = 0; k < NS; k++)
+		dp_srtp_ctx_free(cs[k].client);
+	rig_down(&r);
+}
+
+/* ---- copies of one stream to several members: one index, one ciphertext --------- */
+
+Test(dataplane_dp_eal, server_copies_never_two_ciphertexts_per_index)
+{
+	enum { M = 4, SEQS = 24 };
+	static struct frame out[M * SEQS * 2];
+	struct dp_srtp_ctx *member_rx[M];
+	struct dp_stream_spec sp;
+	struct dp_stream_info si;
+	struct tf t[M];
+	uint8_t pl[256], f[RIG_FRAME];
+	uint8_t seen[SEQS][RIG_FRAME];
+	uint32_t seen_len[SEQS] = {0};
+	struct dp_srtp_params p;
+	struct rig r;
+	unsigned int m, s, i, got, sent = 0, fwd = 0;
+	uint64_t id;
+
+	rig_up(&r, 2, NULL);
+	p = mkparams(DP_SRTP_AEAD_AES_128_GCM, 0, DP_SRTP_DIR_PROTECT, 0x30000001, 77);
+	memset(&sp, 0, sizeof(sp));
+	sp.params = p;
+	sp.n_members = M;
+	for (m = 0; m < M; m++) {
+		tf_default(&t[m], m == 3, MEMBER_PORT);
+		tf_dst(&t[m], 10 + m);
+		memcpy(sp.members[m].addr, t[m].dst, 16);
+		sp.members[m].port = MEMBER_PORT;
+		member_rx[m] = ctx(&p, DP_SRTP_DIR_UNPROTECT);
+	}
+	cr_assert_eq(dp_stream_add(r.dp, &sp, &id), 0);
+	cr_assert_eq(dp_start(r.dp), 0);
+	for (s = 0; s < SEQS; s++) {
+		uint32_t len = tf_rtp(pl, p.ssrc, (uint16_t)s, 50, 0), fl;
+
+		for (m = 0; m < M; m++) {
+			fl = tf_build(f, &t[m], pl, len);
+			rig_send(&r, PLN, m + s, f, fl);	/* copies on both queues */
+			sent++;
+			if (s % 3 == 0 && m == 1)		/* cross-burst copies too */
+				rig_wait_verdicts(&r, sent, 2000);
+		}
+		if (s % 4 == 2) {
+			rig_wait_verdicts(&r, sent, 2000);
+			/* The server (or an attacker) sends other content under a used SEQ. */
+			len = tf_rtp(pl, p.ssrc, (uint16_t)s, 50, 0x55);
+			fl = tf_build(f, &t[s % M], pl, len);
+			rig_send(&r, PLN, s, f, fl);
+			sent++;
+		}
+		rig_wait_verdicts(&r, sent, 2000);
+	}
+	got = rig_recv(&r, SEC, out, RTE_DIM(out), M * SEQS, 2000);
+	cr_assert_eq(got, M * SEQS, "every identical copy goes out: %u", got);
+	for (i = 0; i < got; i++) {
+		uint32_t off, l;
+		uint16_t seq;
+		unsigned int mm;
+
+		cr_assert_eq(tf_verify(out[i].b, out[i].len, &off, &l), 0, "frame %u: %d", i,
+			     tf_verify(out[i].b, out[i].len, &off, &l));
+		seq = (uint16_t)(out[i].b[off + 2] << 8 | out[i].b[off + 3]);
+		cr_assert_lt(seq, SEQS);
+		/* The invariant: one (key, SSRC, index), one ciphertext. */
+		if (seen_len[seq] == 0) {
+			memcpy(seen[seq], out[i].b + off, l);
+			seen_len[seq] = l;
+		} else {
+			cr_assert_eq(l, seen_len[seq]);
+			cr_assert_arr_eq(out[i].b + off, seen[seq], l, "index %u: two ciphertexts",
+					 seq);
+		}
+		/* Which member: its own context accepts it once. */
+		mm = out[i].b[(out[i].b[12] == 0x86 ? 14 + 24 + 15 : 14 + 19)] - 10;
+		cr_assert_lt(mm, M);
+		cr_assert_eq(dp_srtp_process(member_rx[mm], out[i].b + off, &l, RIG_FRAME),
+			     DP_V_FWD);
+		fwd++;
+	}
+	cr_assert_eq(dp_stream_get(r.dp, id, &si), 0);
+	cr_assert_eq(si.v[DP_V_FWD], M * SEQS);
+	cr_assert_eq(si.copies, (M - 1) * SEQS, "copies reused a ciphertext");
+	cr_assert_eq(si.v[DP_V_DROP_REPLAY], sent - M * SEQS, "different content refused");
+	for (m = 0; m < M; m++)
+		dp_srtp_ctx_free(member_rx[m]);
+	(void)fwd;
+	rig_down(&r);
+}
+
+/* ---- a flood of forged MKIs under a known GMK-ID ------------------------------ */
+
+static void
+flood_cfg(struct dp_config *c)
+{
+	c->punt_rate = 40;
+	c->punt_ring_size = 32;
+}
+
+struct punt_ctl {
+	struct dp *dp;
+	unsigned int seen, installed, refused;
+};
+
+static void
+on_punt(void *arg, const struct dp_punt_info *pi)
+{
+	struct punt_ctl *pc = arg;
+	struct dp_stream_spec sp;
+	uint64_t id;
+	int rc;
+
+	/* Stand-in for the control issue: "derive" a key and install the sender's stream. */
+	pc->seen++;
+	cr_assert_eq(pi->key.id[0], 0x0d);
+	cr_assert_eq(pi->mki_len, 8);
+	memset(&sp, 0, sizeof(sp));
+	sp.params = mkparams(DP_SRTP_AEAD_AES_128_GCM, pi->proto, DP_SRTP_DIR_UNPROTECT, pi->ssrc,
+			     9);
+	memcpy(sp.params.mki, pi->mki, 8);
+	rc = dp_stream_add(pc->dp, &sp, &id);
+	if (rc == 0)
+		pc->installed++;
+	else {
+		cr_assert_eq(rc, -DP_E_LIMIT, "%s", dp_strerror(rc));
+		pc->refused++;
+	}
+}
+
+Test(dataplane_dp_eal, forged_mki_flood_is_capped_and_good_streams_flow)
+{
+	enum { FLOOD = 1500 };
+	struct rig r;
+	struct tf t;
+	struct dp_key_spec ks;
+	struct dp_srtp_params good, forged;
+	struct dp_srtp_ctx *ue, *fake;
+	struct dp_worker_counters c;
+	struct punt_ctl pc = {0};
+	static struct frame out[256];
+	uint8_t pl[256], f[RIG_FRAME];
+	unsigned int i, good_sent = 0;
+	uint32_t fl;
+
+	rig_up(&r, 1, flood_cfg);
+	good = mkparams(DP_SRTP_AEAD_AES_128_GCM, 0, DP_SRTP_DIR_UNPROTECT, 0x40000001, 5);
+	memset(&ks, 0, sizeof(ks));
+	memcpy(ks.id, good.mki, 4);
+	ks.profile = DP_SRTP_AEAD_AES_128_GCM;
+	ks.mki_len = 8;
+	ks.rcc_r = 1;
+	ks.port = MEDIA_PORT;
+	ks.max_streams = 4;
+	cr_assert_eq(dp_key_add(r.dp, &ks), 0);
+	cr_assert_eq(dp_key_add(r.dp, &ks), -DP_E_EXISTS);
+	tf_default(&t, false, MEDIA_PORT);
+	install(&r, &good, MEDIA_PORT, NULL);
+	ue = ctx(&good, DP_SRTP_DIR_PROTECT);
+	cr_assert_eq(dp_start(r.dp), 0);
+	pc.dp = r.dp;
+	srand(3);
+	for (i = 0; i < FLOOD; i++) {
+		forged = mkparams(DP_SRTP_AEAD_AES_128_GCM, 0, DP_SRTP_DIR_PROTECT,
+				  (uint32_t)rand(), (uint32_t)rand());
+		memcpy(forged.mki, good.mki, 4);	/* the real GMK-ID, a random GUK-ID */
+		fake = ctx(&forged, DP_SRTP_DIR_PROTECT);
+		fl = protected_frame(f, &t, fake, pl, tf_rtp(pl, forged.ssrc, 1, 40, 0));
+		dp_srtp_ctx_free(fake);
+		rig_send(&r, SEC, 0, f, fl);
+		if (i % 25 == 0) {
+			fl = protected_frame(f, &t, ue, pl,
+					     tf_rtp(pl, good.ssrc, (uint16_t)good_sent, 40, 0));
+			rig_send(&r, SEC, 0, f, fl);
+			good_sent++;
+		}
+		if (i % 100 == 0)
+			dp_punt_poll(r.dp, on_punt, &pc, 64);
+	}
+	rig_wait_verdicts(&r, FLOOD + good_sent, 5000);
+	dp_punt_poll(r.dp, on_punt, &pc, 1024);
+	dp_counters_total(r.dp, &c);
+	cr_assert_eq(c.v[DP_V_PUNT], FLOOD, "every forged packet is a punt verdict");
+	cr_assert_eq(c.v[DP_V_FWD], good_sent, "the good stream kept flowing");
+	cr_assert_gt(c.punt_limited, 0, "rate cap hit");
+	cr_assert_eq(pc.seen + c.punt_limited + c.punt_full, FLOOD);
+	cr_assert_leq(pc.seen, 40 * 10, "at most the rate per second reached control");
+	cr_assert_eq(pc.installed, 3, "cap 4 per key: the good one and three more");
+	cr_assert_eq(pc.refused, pc.seen - 3);
+	cr_assert_eq(dp_stream_count(r.dp), 4, "tables stopped growing");
+	cr_assert_eq(dp_streams_refused(r.dp), pc.refused);
+	cr_assert_eq(rig_recv(&r, PLN, out, 256, good_sent, 2000), good_sent);
+	for (i = 0; i < good_sent; i++)
+		expect_plain(&out[i], &t, pl, tf_rtp(pl, good.ssrc, (uint16_t)i, 40, 0));
+	cr_assert_eq(dp_key_del(r.dp, ks.id), -DP_E_STATE, "a key with streams stays");
+	dp_srtp_ctx_free(ue);
+	rig_down(&r);
+}
+
+/* ---- install and remove while traffic flows --------------------------------- */
+
+Test(dataplane_dp_eal, install_remove_under_traffic_loses_nothing_else)
+{
+	enum { ROUNDS = 40, PER = 6 };
+	static struct frame out[ROUNDS * PER * 2 + 64];
+	struct dp_srtp_params pa, pb, pc_;
+	struct dp_srtp_ctx *ua, *ub;
+	struct tf ta, tb, tc;
+	uint8_t pl[256], f[RIG_FRAME];
+	struct dp_stream_info si;
+	struct rig r;
+	unsigned int i, j, got, sent = 0;
+	uint64_t ida, idb, idc = 0, idc2 = 0;
+
+	rig_up(&r, 2, NULL);
+	pa = mkparams(DP_SRTP_AEAD_AES_128_GCM, 0, DP_SRTP_DIR_UNPROTECT, 0x50000001, 21);
+	pb = mkparams(DP_SRTP_AES_CM_128_HMAC_SHA1_80, 0, DP_SRTP_DIR_PROTECT, 0x50000002, 22);
+	tf_default(&ta, false, MEDIA_PORT);
+	tf_default(&tb, true, MEMBER_PORT);
+	tf_dst(&tb, 7);
+	tf_default(&tc, false, MEMBER_PORT);
+	ida = install(&r, &pa, MEDIA_PORT, NULL);
+	idb = install(&r, &pb, 0, &tb);
+	ua = ctx(&pa, DP_SRTP_DIR_PROTECT);
+	ub = ctx(&pb, DP_SRTP_DIR_UNPROTECT);
+	cr_assert_eq(dp_start(r.dp), 0);
+	for (i = 0; i < ROUNDS; i++) {
+		for (j = 0; j < PER; j++) {
+			uint16_t seq = (uint16_t)(i * PER + j);
+			uint32_t fl;
+
+			/* One flow, one queue (as RSS): A on 0, B on 1; one of them is not its owner's. */
+			fl = protected_frame(f, &ta, ua, pl, tf_rtp(pl, pa.ssrc, seq, 30, 0));
+			rig_send(&r, SEC, 0, f, fl);
+			fl = tf_build(f, &tb, pl, tf_rtp(pl, pb.ssrc, seq, 30, 0));
+			rig_send(&r, PLN, 1, f, fl);
+			sent += 2;
+		}
+		/* Meanwhile the control thread churns other streams, both directions. */
+		if (idc != 0)
+			cr_assert_eq(dp_stream_del(r.dp, idc), 0);
+		if (idc2 != 0)
+			cr_assert_eq(dp_stream_del(r.dp, idc2), 0);
+		pc_ = mkparams(DP_SRTP_AEAD_AES_128_GCM, 0, DP_SRTP_DIR_UNPROTECT, 0x60000000 + i,
+			       100 + i);
+		idc = install(&r, &pc_, MEDIA_PORT, NULL);
+		pc_ = mkparams(DP_SRTP_AEAD_AES_128_GCM, 0, DP_SRTP_DIR_PROTECT, 0x61000000 + i,
+			       200 + i);
+		tf_dst(&tc, 50 + i % 5);
+		idc2 = install(&r, &pc_, 0, &tc);
+		dp_reclaim(r.dp);
+	}
+	rig_wait_verdicts(&r, sent, 5000);
+	cr_assert_eq(dp_sync(r.dp, 2000), 0);
+	cr_assert_eq(dp_stream_get(r.dp, ida, &si), 0);
+	{
+		struct dp_worker_counters wt;
+		struct dp_port_counters p0;
+
+		dp_counters_total(r.dp, &wt);
+		cr_assert_eq(dp_port_counters_read(r.dp, 0, &p0), 0);
+		cr_assert_eq(si.v[DP_V_FWD], ROUNDS * PER,
+			     "A: fwd %lu auth %lu replay %lu noctx(port) %lu punt(port) %lu pass %lu "
+			     "errs %lu hfull %lu", (unsigned long)si.v[DP_V_FWD],
+			     (unsigned long)si.v[DP_V_DROP_AUTH], (unsigned long)si.v[DP_V_DROP_REPLAY],
+			     (unsigned long)p0.v[DP_V_DROP_NOCTX], (unsigned long)p0.v[DP_V_PUNT],
+			     (unsigned long)p0.v[DP_V_PASS], (unsigned long)wt.cmd_errors,
+			     (unsigned long)wt.handoff_full);
+		cr_assert_gt(wt.handoff_out, 0, "one flow came in on a worker not its owner");
+	}
+	cr_assert_eq(dp_stream_get(r.dp, idb, &si), 0);
+	cr_assert_eq(si.v[DP_V_FWD], ROUNDS * PER, "B: %lu", (unsigned long)si.v[DP_V_FWD]);
+	got = rig_recv(&r, PLN, out, RTE_DIM(out), ROUNDS * PER, 2000);
+	cr_assert_eq(got, ROUNDS * PER);
+	for (i = 0; i < got; i++) {
+		uint32_t off, l;
+
+		cr_assert_eq(tf_verify(out[i].b, out[i].len, &off, &l), 0);
+		cr_assert_eq(l, 42);
+	}
+	got = rig_recv(&r, SEC, out, RTE_DIM(out), ROUNDS * PER, 2000);
+	cr_assert_eq(got, ROUNDS * PER);
+	for (i = 0; i < got; i++) {
+		uint32_t off, l;
+
+		cr_assert_eq(tf_verify(out[i].b, out[i].len, &off, &l), 0);
+		cr_assert_eq(dp_srtp_process(ub, out[i].b + off, &l, RIG_FRAME), DP_V_FWD);
+	}
+	cr_assert_eq(dp_stream_count(r.dp), 4);
+	cr_assert_eq(dp_stream_del(r.dp, idc), 0);
+	cr_assert_eq(dp_stream_del(r.dp, idc), -DP_E_NOTFOUND);
+	dp_srtp_ctx_free(ua);
+	dp_srtp_ctx_free(ub);
+	rig_down(&r);
+}
+
+/* ---- telemetry: the /mcpx/ commands over the standard socket -------------------- */
+
+static json_t *
+tel_query(int fd, const char *cmd)
+{
+	char buf[65536];
+	ssize_t n;
+
+	cr_assert_eq(write(fd, cmd, strlen(cmd)), (ssize_t)strlen(cmd));
+	n = read(fd, buf, sizeof(buf) - 1);
+	cr_assert_gt(n, 0);
+	buf[n] = '\0';
+	return json_loads(buf, 0, NULL);
+}
+
+Test(dataplane_dp_eal, telemetry_reports_the_counters)
+{
+	struct rig r;
+	struct tf t;
+	struct dp_srtp_params p;
+	struct dp_srtp_ctx *ue;
+	struct sockaddr_un sa;
+	uint8_t pl[128], f[RIG_FRAME];
+	char buf[4096], cmd[64];
+	json_t *j, *c;
+	uint64_t id;
+	unsigned int i;
+	int fd;
+
+	rig_up(&r, 1, NULL);
+	p = mkparams(DP_SRTP_AEAD_AES_128_GCM, 0, DP_SRTP_DIR_UNPROTECT, 0x70000001, 8);
+	tf_default(&t, false, MEDIA_PORT);
+	id = install(&r, &p, MEDIA_PORT, NULL);
+	ue = ctx(&p, DP_SRTP_DIR_PROTECT);
+	cr_assert_eq(dp_start(r.dp), 0);
+	for (i = 0; i < 5; i++)
+		rig_send(&r, SEC, 0, f, protected_frame(f, &t, ue, pl, tf_rtp(pl, p.ssrc, i, 20, 0)));
+	rig_send(&r, SEC, 0, f, tf_arp(f));
+	rig_wait_verdicts(&r, 6, 2000);
+
+	fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	cr_assert_geq(fd, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/dpdk_telemetry.v2",
+		 rte_eal_get_runtime_dir());
+	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "connect %s", sa.sun_path);
+	cr_assert_gt(read(fd, buf, sizeof(buf)), 0, "the greeting");
+	j = tel_query(fd, "/mcpx/counters");
+	cr_assert_not_null(j);
+	c = json_object_get(j, "/mcpx/counters");
+	cr_assert_not_null(c);
+	cr_assert_eq(json_integer_value(json_object_get(json_object_get(c, "total"), "fwd")), 5);
+	cr_assert_eq(json_integer_value(json_object_get(json_object_get(c, "port0"), "pass")), 1);
+	cr_assert_eq(json_integer_value(json_object_get(json_object_get(c, "port0"), "rx")), 6);
+	cr_assert_eq(json_integer_value(json_object_get(c, "streams")), 1);
+	json_decref(j);
+	j = tel_query(fd, "/mcpx/streams");
+	c = json_object_get(j, "/mcpx/streams");
+	cr_assert_eq(json_integer_value(json_object_get(c, "count")), 1);
+	cr_assert_eq(json_integer_value(json_array_get(json_object_get(c, "ids"), 0)),
+		     (json_int_t)id);
+	json_decref(j);
+	snprintf(cmd, sizeof(cmd), "/mcpx/stream,%lu", (unsigned long)id);
+	j = tel_query(fd, cmd);
+	c = json_object_get(j, "/mcpx/stream");
+	cr_assert_str_eq(json_string_value(json_object_get(c, "dir")), "unprotect");
+	cr_assert_eq(json_integer_value(json_object_get(json_object_get(c, "verdicts"), "fwd")),
+		     5);
+	json_decref(j);
+	close(fd);
+	dp_srtp_ctx_free(ue);
+	rig_down(&r);
+}
