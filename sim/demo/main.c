@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: proprietary */
 /*
- * mcpx-demo: an MCPTT call through the SRTP engine, as the appliance and the
- * clients will see it — group media under a GMK-derived key with RCCm3 and
- * MKI = GMK-ID || GUK-ID, floor control as SRTCP under a CSK, a private call
- * under a PCK in both directions, a late joiner after the ROC wrap, and hostile
- * packets — with a report of every check. Exit status 0 only if all held.
- *
- * Keys here are random (libsodium): the KMS, the GMS and MIKEY-SAKKE that
- * distribute them in the full demo are separate components.
+ * mcpx-demo: an MCPTT call keyed for real and carried through the SRTP engine,
+ * as the appliance and the clients see it. Two KMSs (the MCPTT domain and the
+ * appliance's Security Gateway domain) provision every party; the GMS sends the
+ * group's GMK, alice sends a PCK to dave (a pseudo-client of the gateway) and
+ * her CSK to the server's MDSI, all as signed MIKEY-SAKKE I_MESSAGEs; each end
+ * derives its SRTP keys from what it opened. Then group media with RCCm3 and
+ * MKI = GMK-ID || GUK-ID, floor control as SRTCP under the CSK, the private
+ * call both ways, a late joiner after the ROC wrap, and hostile packets, with
+ * a report of every check. Exit status 0 only if all held.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -17,6 +18,8 @@
 #include <sodium.h>
 
 #include "dp_srtp.h"
+#include "fc_codec.h"
+#include "keying.h"
 
 #define FRAME_LEN 33		/* AMR-WB 12.65 kbit/s, one 20 ms frame */
 #define BUFSZ 256
@@ -38,6 +41,7 @@ check(const char *what, unsigned long want, unsigned long got)
 }
 
 static unsigned int backend = DP_SRTP_BACKEND_LIBSRTP;
+static struct demo_keys keys;
 
 static struct dp_srtp_ctx *
 ctx_or_die(const struct dp_srtp_params *p)
@@ -52,13 +56,6 @@ ctx_or_die(const struct dp_srtp_params *p)
 	return c;
 }
 
-/* A key ID: purpose tag in the top nibble, 28 random bits (TS 33.180 §5.2.2). */
-static uint32_t
-key_id(unsigned int tag)
-{
-	return (uint32_t)tag << 28 | (randombytes_random() & 0x0fffffff);
-}
-
 static void
 put32(uint8_t *p, uint32_t v)
 {
@@ -69,8 +66,8 @@ put32(uint8_t *p, uint32_t v)
 }
 
 static struct dp_srtp_params
-params(unsigned int proto, unsigned int dir, const uint8_t key[16], const uint8_t salt[12],
-       const uint8_t *mki, unsigned int mki_len, uint32_t ssrc, uint16_t rcc)
+params(unsigned int proto, unsigned int dir, const struct mikey_srtp_master *m, uint32_t ssrc,
+       uint16_t rcc)
 {
 	struct dp_srtp_params p;
 
@@ -78,10 +75,10 @@ params(unsigned int proto, unsigned int dir, const uint8_t key[16], const uint8_
 	p.profile = DP_SRTP_AEAD_AES_128_GCM;
 	p.proto = proto;
 	p.dir = dir;
-	memcpy(p.master_key, key, 16);
-	memcpy(p.master_salt, salt, 12);
-	memcpy(p.mki, mki, mki_len);
-	p.mki_len = (uint8_t)mki_len;
+	memcpy(p.master_key, m->key, 16);
+	memcpy(p.master_salt, m->salt, m->salt_len);
+	memcpy(p.mki, m->mki, m->mki_len);
+	p.mki_len = m->mki_len;
 	p.ssrc = ssrc;
 	p.rcc_r = rcc;
 	return p;
@@ -123,21 +120,23 @@ contains(const uint8_t *b, uint32_t len, const char *s)
 static void
 group_call(unsigned int frames)
 {
-	uint8_t key[16], salt[12], mki[8], b[BUFSZ], sent[BUFSZ];
+	const uint8_t *mki = keys.group[DP_ALICE].mki;
+	uint8_t b[BUFSZ], sent[BUFSZ];
 	uint32_t ssrc = randombytes_random(), len;
 	unsigned long bob_ok = 0, carol_ok = 0, leaked = 0, trailer_ok = 0;
 	struct dp_srtp_ctx *tx, *bob, *carol = NULL;
 	unsigned int i, late = frames * 3 / 4;
-	struct dp_srtp_params p;
+	struct dp_srtp_params p, pc;
 
-	randombytes_buf(key, sizeof(key));
-	randombytes_buf(salt, sizeof(salt));
-	put32(mki, key_id(0));	/* GMK-ID */
-	put32(mki + 4, key_id(0));	/* GUK-ID: alice's, purpose tag kept */
-	p = params(DP_SRTP_PROTO_RTP, DP_SRTP_DIR_PROTECT, key, salt, mki, 8, ssrc, 1);
+	/* alice sends under her own key; bob and carol derived it from her GUK-ID. */
+	p = params(DP_SRTP_PROTO_RTP, DP_SRTP_DIR_PROTECT, &keys.group[DP_ALICE], ssrc,
+		   keys.group_roc_rate);
 	tx = ctx_or_die(&p);
-	p.dir = DP_SRTP_DIR_UNPROTECT;
+	p = params(DP_SRTP_PROTO_RTP, DP_SRTP_DIR_UNPROTECT, &keys.group[DP_BOB], ssrc,
+		   keys.group_roc_rate);
 	bob = ctx_or_die(&p);
+	pc = params(DP_SRTP_PROTO_RTP, DP_SRTP_DIR_UNPROTECT, &keys.group[DP_CAROL], ssrc,
+		    keys.group_roc_rate);
 	for (i = 0; i < frames; i++) {
 		uint16_t seq = (uint16_t)(65536 - frames / 2 + i);	/* wraps halfway */
 		uint32_t plen = voice(sent, ssrc, seq, i);
@@ -151,7 +150,7 @@ group_call(unsigned int frames)
 		if (len == plen + 28 && memcmp(b + len - 12, mki, 8) == 0)
 			trailer_ok++;
 		if (i == late)
-			carol = ctx_or_die(&p);	/* knows nothing of the wrap: ROC 0 */
+			carol = ctx_or_die(&pc);	/* knows nothing of the wrap: ROC 0 */
 		if (carol != NULL) {
 			uint8_t c2[BUFSZ];
 			uint32_t l2 = len;
@@ -175,47 +174,47 @@ group_call(unsigned int frames)
 	dp_srtp_ctx_free(carol);
 }
 
-/* Floor control: SRTCP APP "MCPT" under alice's CSK (MKI = CSK-ID). */
+/* Floor control: TS 24.380 messages as SRTCP under alice's CSK (MKI = CSK-ID). */
 static void
 floor_control(void)
 {
-	static const char *const msgs[] = {"Request", "Granted", "Taken", "Release", "Idle"};
-	uint8_t key[16], salt[12], mki[4], b[BUFSZ], sent[BUFSZ];
+	static const enum fc_type msgs[] = {FC_T_REQUEST, FC_T_GRANTED, FC_T_TAKEN,
+					    FC_T_RELEASE, FC_T_IDLE};
+	const uint8_t *mki = keys.csk[0].mki;
+	uint8_t b[BUFSZ], sent[BUFSZ];
 	uint32_t ssrc = randombytes_random(), len;
 	unsigned long ok = 0, hidden = 0;
 	struct dp_srtp_ctx *tx, *rx;
 	struct dp_srtp_params p;
 	unsigned int i;
 
-	randombytes_buf(key, sizeof(key));
-	randombytes_buf(salt, sizeof(salt));
-	put32(mki, key_id(2));
-	p = params(DP_SRTP_PROTO_RTCP, DP_SRTP_DIR_PROTECT, key, salt, mki, 4, ssrc, 0);
+	/* alice's side and the appliance's, each from its own copy of the CSK */
+	p = params(DP_SRTP_PROTO_RTCP, DP_SRTP_DIR_PROTECT, &keys.csk[0], ssrc, 0);
 	tx = ctx_or_die(&p);
-	p.dir = DP_SRTP_DIR_UNPROTECT;
+	p = params(DP_SRTP_PROTO_RTCP, DP_SRTP_DIR_UNPROTECT, &keys.csk[1], ssrc, 0);
 	rx = ctx_or_die(&p);
-	for (i = 0; i < 5; i++) {
-		uint32_t plen = 12;
+	for (i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
+		struct fc_msg m, back;
+		size_t plen;
 
-		sent[0] = (uint8_t)(0x80 | i);	/* subtype */
-		sent[1] = 204;			/* APP */
-		sent[2] = 0;
-		sent[3] = 2;
-		put32(sent + 4, ssrc);
-		memcpy(sent + 8, "MCPT", 4);
+		fc_msg_init(&m, msgs[i], false, ssrc);
+		m.present = FC_F_SEQ;
+		m.seq = (uint16_t)i;
+		if (fc_encode(&m, sent, sizeof(sent) - DP_SRTP_MAX_OVERHEAD, &plen) < 0)
+			continue;
 		memcpy(b, sent, plen);
-		len = plen;
+		len = (uint32_t)plen;
 		if (run(tx, b, &len) != DP_V_FWD)
 			continue;
 		if (!contains(b, len, "MCPT") && memcmp(b + len - 4, mki, 4) == 0)
 			hidden++;
-		if (run(rx, b, &len) == DP_V_FWD && len == plen && !memcmp(b, sent, plen))
+		if (run(rx, b, &len) == DP_V_FWD && len == plen && !memcmp(b, sent, plen) &&
+		    fc_decode(b, len, 0, &back) == 0 && back.type == msgs[i])
 			ok++;
-		(void)msgs;
 	}
 	check("floor: Request, Granted, Taken, Release, Idle as SRTCP, \"MCPT\" hidden", 5,
 	      hidden);
-	check("floor: messages verified by the peer", 5, ok);
+	check("floor: each decrypted and decoded as the TS 24.380 message sent", 5, ok);
 	dp_srtp_ctx_free(tx);
 	dp_srtp_ctx_free(rx);
 }
@@ -224,23 +223,22 @@ floor_control(void)
 static void
 private_call(unsigned int frames)
 {
-	uint8_t key[2][16], salt[2][12], mki[4], b[BUFSZ], sent[BUFSZ];
+	/* [d][0] the sender's copy, [d][1] the receiver's: d 0 alice->dave (CS-ID 0), 1 back */
+	const struct mikey_srtp_master *m[2][2] = {{&keys.pck_init[0], &keys.pck_init[1]},
+						   {&keys.pck_recv[1], &keys.pck_recv[0]}};
+	uint8_t b[BUFSZ], sent[BUFSZ];
 	struct dp_srtp_ctx *tx[2], *rx[2];
 	unsigned long ok[2] = {0, 0};
 	uint32_t ssrc[2], len;
 	unsigned int d, i;
 
-	put32(mki, key_id(1));
 	for (d = 0; d < 2; d++) {
 		struct dp_srtp_params p;
 
-		randombytes_buf(key[d], 16);
-		randombytes_buf(salt[d], 12);
 		ssrc[d] = randombytes_random();
-		p = params(DP_SRTP_PROTO_RTP, DP_SRTP_DIR_PROTECT, key[d], salt[d], mki, 4,
-			   ssrc[d], 0);
+		p = params(DP_SRTP_PROTO_RTP, DP_SRTP_DIR_PROTECT, m[d][0], ssrc[d], 0);
 		tx[d] = ctx_or_die(&p);
-		p.dir = DP_SRTP_DIR_UNPROTECT;
+		p = params(DP_SRTP_PROTO_RTP, DP_SRTP_DIR_UNPROTECT, m[d][1], ssrc[d], 0);
 		rx[d] = ctx_or_die(&p);
 	}
 	for (i = 0; i < frames; i++)
@@ -265,20 +263,16 @@ private_call(unsigned int frames)
 static void
 hostile(void)
 {
-	uint8_t key[16], salt[12], mki[8], b[BUFSZ], good[BUFSZ];
+	uint8_t b[BUFSZ], good[BUFSZ];
 	uint32_t ssrc = randombytes_random(), glen, len;
 	unsigned long before[DP_V_COUNT];
 	struct dp_srtp_ctx *tx, *rx;
 	struct dp_srtp_params p;
 	unsigned int i;
 
-	randombytes_buf(key, sizeof(key));
-	randombytes_buf(salt, sizeof(salt));
-	put32(mki, key_id(0));
-	put32(mki + 4, key_id(0));
-	p = params(DP_SRTP_PROTO_RTP, DP_SRTP_DIR_PROTECT, key, salt, mki, 8, ssrc, 1);
+	p = params(DP_SRTP_PROTO_RTP, DP_SRTP_DIR_PROTECT, &keys.group[DP_ALICE], ssrc, 1);
 	tx = ctx_or_die(&p);
-	p.dir = DP_SRTP_DIR_UNPROTECT;
+	p = params(DP_SRTP_PROTO_RTP, DP_SRTP_DIR_UNPROTECT, &keys.group[DP_APPLIANCE], ssrc, 1);
 	rx = ctx_or_die(&p);
 	memcpy(before, verdicts, sizeof(before));
 
@@ -320,6 +314,38 @@ hostile(void)
 	check("hostile: bad packets forwarded", 0, verdicts[DP_V_FWD] - before[DP_V_FWD] - 2);
 	dp_srtp_ctx_free(tx);
 	dp_srtp_ctx_free(rx);
+}
+
+static bool
+same_master(const struct mikey_srtp_master *a, const struct mikey_srtp_master *b)
+{
+	return a->salt_len == b->salt_len && a->mki_len == b->mki_len &&
+	       sodium_memcmp(a->key, b->key, sizeof(a->key)) == 0 &&
+	       sodium_memcmp(a->salt, b->salt, a->salt_len) == 0 &&
+	       memcmp(a->mki, b->mki, a->mki_len) == 0;
+}
+
+/* What the key management delivered, before any packet flows. */
+static void
+key_checks(void)
+{
+	unsigned long agree = 0;
+	unsigned int m;
+
+	check("keys: I_MESSAGEs signed (ECCSI), sent, verified and opened (SAKKE)", 6,
+	      keys.messages_opened);
+	for (m = DP_BOB; m < DP_PARTIES; m++)
+		agree += same_master(&keys.group[m], &keys.group[DP_ALICE]);
+	check("keys: bob, carol and the appliance derived alice's group key from her GUK-ID", 3,
+	      agree);
+	check("keys: only the appliance's GMK marked shared with a Security Gateway", 1,
+	      keys.appliance_marked_segy && !keys.others_marked_segy);
+	check("keys: PCK keys agree at alice and at the appliance (dave's RSK), both ways", 2,
+	      (unsigned long)same_master(&keys.pck_init[0], &keys.pck_init[1]) +
+		      same_master(&keys.pck_recv[0], &keys.pck_recv[1]));
+	check("keys: CSK agrees at alice and at the appliance (the MDSI's RSK)", 1,
+	      same_master(&keys.csk[0], &keys.csk[1]));
+	check("keys: I_MESSAGEs with one octet changed refused", 2, keys.tampered_refused);
 }
 
 static void
@@ -374,6 +400,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "mcpx-demo: the SRTP engine did not start\n");
 		return 1;
 	}
+	if (demo_keying(&keys) < 0)
+		return 1;
+	key_checks();
 	group_call(frames);
 	floor_control();
 	private_call(frames / 10);
@@ -394,8 +423,11 @@ main(int argc, char **argv)
 	} else {
 		printf("mcpx demo — an MCPTT call through the SRTP engine (%s backend)\n",
 		       dp_srtp_backend_name(backend));
-		printf("AEAD_AES_128_GCM; group media RCCm3 R=1, MKI GMK-ID||GUK-ID; floor control\n"
-		       "SRTCP under a CSK; private call under a PCK. Keys: random, this run only.\n\n");
+		printf("Two KMSs (MCPTT and Security Gateway domains), a GMS, alice, bob, carol, and\n"
+		       "the appliance holding dave's and the server's keys; every key by MIKEY-SAKKE\n"
+		       "(%.1f s). AEAD_AES_128_GCM; group media RCCm3 R=%u, MKI GMK-ID||GUK-ID;\n"
+		       "floor control SRTCP under alice's CSK; private call under her PCK.\n\n",
+		       keys.seconds, keys.group_roc_rate);
 		printf("  %-74s %8s %8s\n", "check", "want", "got");
 		for (i = 0; i < n_checks; i++)
 			printf("%s %-74s %8lu %8lu\n", checks[i].want == checks[i].got ? "ok" : "!!",
@@ -407,6 +439,7 @@ main(int argc, char **argv)
 		printf("\n%s: %u of %u checks held\n", failed ? "FAILED" : "PASSED",
 		       n_checks - failed, n_checks);
 	}
+	demo_keys_wipe(&keys);
 	dp_srtp_global_fini();
 	return failed ? 1 : 0;
 }
