@@ -6,44 +6,9 @@
 #include <unistd.h>
 
 #include "plain_ue.h"
+#include "sim_net.h"
 
 #define RX_BUDGET	64
-
-static bool
-parse_ip(const char *s, uint16_t port, struct sockaddr_storage *ss, socklen_t *len)
-{
-	struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, s, &v4->sin_addr) == 1) {
-		v4->sin_family = AF_INET;
-		v4->sin_port = htons(port);
-		*len = sizeof(*v4);
-		return true;
-	}
-	if (inet_pton(AF_INET6, s, &v6->sin6_addr) == 1) {
-		v6->sin6_family = AF_INET6;
-		v6->sin6_port = htons(port);
-		*len = sizeof(*v6);
-		return true;
-	}
-	return false;
-}
-
-static int
-bind_any(const struct sockaddr_storage *at, socklen_t len)
-{
-	int fd = socket(at->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return -1;
-	if (bind(fd, (const struct sockaddr *)at, len) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
 
 int
 pue_open(struct pue *u, const char *local, const struct fc_cli_cfg *cfg)
@@ -53,10 +18,10 @@ pue_open(struct pue *u, const char *local, const struct fc_cli_cfg *cfg)
 
 	memset(u, 0, sizeof(*u));
 	u->media_fd = u->floor_fd = -1;
-	if (local == NULL || cfg == NULL || !parse_ip(local, 0, &ss, &len))
+	if (local == NULL || cfg == NULL || !sim_addr_parse(local, 0, &ss, &len))
 		return -FC_E_ARG;
-	u->media_fd = bind_any(&ss, len);
-	u->floor_fd = bind_any(&ss, len);
+	u->media_fd = sim_udp_bind(&ss, len);
+	u->floor_fd = sim_udp_bind(&ss, len);
 	if (u->media_fd < 0 || u->floor_fd < 0) {
 		pue_close(u);
 		return -FC_E_FULL;
@@ -66,24 +31,11 @@ pue_open(struct pue *u, const char *local, const struct fc_cli_cfg *cfg)
 	return 0;
 }
 
-static uint16_t
-local_port(int fd)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
-		return 0;
-	if (ss.ss_family == AF_INET)
-		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
-	return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-}
-
 void
 pue_local_ports(const struct pue *u, uint16_t *media, uint16_t *floor)
 {
-	*media = local_port(u->media_fd);
-	*floor = local_port(u->floor_fd);
+	*media = sim_local_port(u->media_fd);
+	*floor = sim_local_port(u->floor_fd);
 }
 
 int
@@ -91,8 +43,8 @@ pue_set_server(struct pue *u, const char *addr, uint16_t media, uint16_t floor)
 {
 	socklen_t len;
 
-	if (!parse_ip(addr, media, &u->srv_media, &len) ||
-	    !parse_ip(addr, floor, &u->srv_floor, &u->srv_len))
+	if (!sim_addr_parse(addr, media, &u->srv_media, &len) ||
+	    !sim_addr_parse(addr, floor, &u->srv_floor, &u->srv_len))
 		return -FC_E_ARG;
 	return 0;
 }

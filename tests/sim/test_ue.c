@@ -1,0 +1,619 @@
+/* SPDX-License-Identifier: proprietary */
+/*
+ * mcpx-ue client to client, off-network, on loopback (sim/ue): keys from a
+ * throw-away KMS and one GMS run; group media and floor control under the
+ * GMK, a late joiner after a SEQ wrap (with and without the RCCm3 ROC
+ * trailer), a private call under a PCK both ways, tampered and replayed
+ * packets, key messages refused. Frames go as fast as possible.
+ */
+#include <arpa/inet.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <sodium.h>
+
+#include "keys_keyid.h"
+#include "keys_period.h"
+#include "kms.h"
+#include "sim_net.h"
+#include "ue_check.h"
+
+#define PERIOD 2592000
+#define KMS "kms.example.org"
+#define GMS "sip:gms@example.org"
+#define GROUP "sip:fire@example.org"
+
+static const char *const users[] = { "sip:alice@example.org", "sip:bob@example.org",
+				     "sip:carol@example.org", "sip:dave@example.org" };
+#define NU 4
+
+static struct {
+	struct kms_domain *kms;
+	struct mikey_kms mk;
+	uint64_t pno;
+	struct kms_keyset *gms_ks;
+	struct mikey_signer *gms;
+	struct mikey_newkey gmk;
+	uint8_t gmk_msg[NU][MIKEY_MSG_MAX];
+	size_t gmk_len[NU];
+} F;
+
+static void
+setup(void)
+{
+	cr_assert_geq(sodium_init(), 0);
+	cr_assert_eq(dp_srtp_global_init(), 0);
+	memset(&F, 0, sizeof(F));
+	cr_assert_eq(kms_domain_create(&F.kms, KMS, PERIOD, 0, false), 0);
+	F.mk.uri = F.kms->cert.kms_uri;
+	F.mk.period_len = PERIOD;
+	memcpy(F.mk.kpak, F.kms->cert.kpak, sizeof(F.mk.kpak));
+	memcpy(F.mk.z, F.kms->cert.z, sizeof(F.mk.z));
+	cr_assert_eq(keys_period_no_unix(&F.pno, time(NULL), PERIOD, 0), 0);
+}
+
+static void
+teardown(void)
+{
+	mikey_signer_free(F.gms);
+	kms_keyset_free(F.gms_ks);
+	kms_domain_free(F.kms);
+	sodium_memzero(&F.gmk, sizeof(F.gmk));
+	dp_srtp_global_fini();
+}
+
+TestSuite(sim_ue, .init = setup, .fini = teardown, .timeout = 120);
+
+/* What the KMS provisions for |uri|, as a store would hold it. */
+static struct store *
+store_for(const char *uri)
+{
+	struct store_cert c = { .period_len = PERIOD };
+	struct kms_keyset *ks;
+	struct store *st;
+
+	cr_assert_eq(store_new(&st), 0);
+	strcpy(c.kms_uri, KMS);
+	memcpy(c.kpak, F.kms->cert.kpak, sizeof(c.kpak));
+	memcpy(c.z, F.kms->cert.z, sizeof(c.z));
+	cr_assert_eq(store_put_cert(st, &c, 0), 0);
+	cr_assert_eq(kms_issue(&ks, F.kms, uri, F.pno), 0);
+	cr_assert_eq(store_put_keyset(st, uri, KMS, F.pno, ks->ssk, ks->pvt, ks->rsk, 0), 0);
+	kms_keyset_free(ks);
+	return st;
+}
+
+static struct ue *
+client(unsigned int who, const struct ue_cfg *base)
+{
+	struct ue_cfg cfg = *base;
+	struct store *st = store_for(users[who]);
+	struct ue_keys *k;
+	struct ue *u;
+
+	cfg.local = "127.0.0.1";
+	cfg.payload = cfg.payload != 0 ? cfg.payload : UE_FRAME_DEFAULT;
+	cr_assert_eq(ue_keys_new(&k, st, users[who], 0), 0);
+	store_free(st);
+	cr_assert_eq(ue_new(&u, &cfg, k), 0);
+	return u;
+}
+
+static void
+peer(struct ue *u, const struct ue *p)
+{
+	uint16_t port[UE_NFDS];
+
+	ue_ports(p, port);
+	cr_assert_eq(ue_add_peer(u, "127.0.0.1", port[0], port[1], port[2]), 0);
+}
+
+static void
+mesh(struct ue **u, unsigned int n)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < n; i++)
+		for (j = 0; j < n; j++)
+			if (i != j)
+				peer(u[i], u[j]);
+}
+
+/* One GMS run: one GMK, one I_MESSAGE per member (mikey_gms_gmk). */
+static void
+gms_run(void)
+{
+	static const char *const groups[] = { GROUP };
+	struct mikey_gmk_opts o = { .groups = groups, .n_groups = 1 };
+	struct mikey_tx tx = { 0 };
+	unsigned int i;
+
+	cr_assert_eq(kms_issue(&F.gms_ks, F.kms, GMS, F.pno), 0);
+	cr_assert_eq(mikey_signer_new(&F.gms, GMS, &F.mk, F.pno, F.gms_ks->ssk, F.gms_ks->pvt), 0);
+	cr_assert_eq(mikey_newkey_make(&F.gmk, KEYS_PURPOSE_GMK), 0);
+	tx.from = F.gms;
+	tx.to.kms = &F.mk;
+	for (i = 0; i < NU; i++) {
+		tx.to.uri = users[i];
+		cr_assert_eq(mikey_gms_gmk(F.gmk_msg[i], MIKEY_MSG_MAX, &F.gmk_len[i], &tx, &F.gmk,
+					   &o), 0);
+	}
+}
+
+static void
+install_gmk(struct ue *u, unsigned int who)
+{
+	cr_assert_eq(ue_install(u, F.gmk_msg[who], F.gmk_len[who]), 0, "%s", u->err);
+}
+
+static uint32_t
+guk_of(unsigned int who)
+{
+	uint32_t g;
+
+	cr_assert_eq(keys_guk_id(&g, F.gmk.key_id, F.gmk.key, users[who]), 0);
+	return g;
+}
+
+static void
+expect_ok(const struct ue *u, uint32_t senders, uint64_t frames)
+{
+	struct ue_expect e = { .senders = senders, .frames = frames };
+	char why[200];
+
+	cr_assert_eq(ue_check(u, &e, why, sizeof(why)), 0, "%s: %s", ue_keys_uri(u->keys), why);
+}
+
+static const struct ue_rx_stream *
+stream_from(const struct ue_sess *s, unsigned int proto, uint32_t ssrc)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->n_rx; i++)
+		if (s->rx[i].proto == proto && s->rx[i].ssrc == ssrc)
+			return &s->rx[i];
+	cr_assert_fail("no stream from %08x", ssrc);
+	return NULL;
+}
+
+/* A plain UDP socket standing in for a member: sees what is sent, sends what it wants. */
+static int
+sniffer(uint16_t *port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd;
+
+	cr_assert(sim_addr_parse("127.0.0.1", 0, &ss, &len));
+	fd = sim_udp_bind(&ss, len);
+	cr_assert_geq(fd, 0);
+	*port = sim_local_port(fd);
+	return fd;
+}
+
+/* What a sniffer saw. */
+struct seen {
+	unsigned int n;
+	uint32_t len[2048];
+	uint8_t pkt[2048][128];
+};
+
+static void
+sniff(int fd, struct seen *sn)
+{
+	uint8_t buf[2048];
+	ssize_t r;
+
+	while (fd >= 0 && (r = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+		cr_assert_lt(sn->n, 2048);
+		cr_assert_leq((size_t)r, sizeof(sn->pkt[0]));
+		memcpy(sn->pkt[sn->n], buf, (size_t)r);
+		sn->len[sn->n++] = (uint32_t)r;
+	}
+}
+
+/*
+ * Drive |n| clients by hand: for |ms| milliseconds, or (|until_done|) until
+ * all are done and 100 ms passed quietly. A sniffer |fd| (or -1) is drained
+ * on the way into |sn|.
+ */
+static void
+pump_sniff(struct ue **u, unsigned int n, uint32_t ms, bool until_done, int fd, struct seen *sn)
+{
+	uint64_t start = ue_now_ms(), now = start, quiet = start;
+	struct pollfd pfd[8 * UE_NFDS];
+	unsigned int i;
+	bool done;
+
+	while (now - start < ms) {
+		done = until_done;
+		for (i = 0; i < n; i++) {
+			ue_fds(u[i], &pfd[i * UE_NFDS]);
+			done = done && ue_done(u[i]);
+		}
+		if (done && now - quiet > 100)
+			return;
+		if (poll(pfd, n * UE_NFDS, 2) > 0)
+			quiet = ue_now_ms();
+		now = ue_now_ms();
+		for (i = 0; i < n; i++) {
+			ue_input(u[i], now);
+			ue_tick(u[i], now);
+		}
+		sniff(fd, sn);
+	}
+	cr_assert(!until_done, "clients not done after %u ms", ms);
+}
+
+static void
+pump(struct ue **u, unsigned int n, uint32_t ms)
+{
+	pump_sniff(u, n, ms, false, -1, NULL);
+}
+
+static void
+start(struct ue **u, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		ue_start(u[i], ue_now_ms());
+}
+
+static void
+free_all(struct ue **u, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		ue_free(u[i]);
+}
+
+/* ------------------------------------------------------------------ tests */
+
+/*
+ * Three members of one GMS run, off-network: alice takes the floor (nobody
+ * objects: Floor Taken to all), talks 300 frames, releases (Floor Release and
+ * Floor Idle to all). Media and floor control are under the GMK; bob and
+ * carol derive alice's keys from the GUK-ID in her MKI. A fourth socket on
+ * alice's peer list checks the wire layout.
+ */
+Test(sim_ue, group_media_and_floor_under_gmk)
+{
+	struct ue_cfg talker = { .frames = 300, .floor = true, .offnet = true,
+				 .floor_wait_ms = 30, .seq_set = true, .seq_start = 1000 };
+	struct ue_cfg listener = { .offnet = true, .floor_wait_ms = 30 };
+	static struct seen sn;
+	uint8_t mki[KEYS_MKI_GROUP_LEN];
+	unsigned int i, media = 0, floor = 0;
+	uint16_t xport;
+	int x = sniffer(&xport);
+	struct ue *u[3];
+
+	gms_run();
+	u[0] = client(0, &talker);
+	u[1] = client(1, &listener);
+	u[2] = client(2, &listener);
+	mesh(u, 3);
+	cr_assert_eq(ue_add_peer(u[0], "127.0.0.1", xport, xport, xport), 0);
+	for (i = 0; i < 3; i++)
+		install_gmk(u[i], i);
+	start(u, 3);
+	pump_sniff(u, 3, 20000, true, x, &sn);
+
+	expect_ok(u[0], 0, 0);
+	expect_ok(u[1], 1, 300);
+	expect_ok(u[2], 1, 300);
+	cr_assert_eq(u[0]->group->profile, DP_SRTP_AEAD_AES_128_GCM);
+	cr_assert_eq(u[0]->group->rcc_r, 1, "Table E.2-1: RCCm3, R = 1");
+	for (i = 1; i < 3; i++) {
+		const struct ue_rx_stream *m = stream_from(u[i]->group, 0, u[0]->ssrc);
+
+		cr_assert_eq(m->guk_id, guk_of(0), "alice's key from her GUK-ID");
+		cr_assert_eq(m->frames.first, 0);
+		cr_assert_eq(m->frames.last, 299);
+		cr_assert_eq(stream_from(u[i]->group, 1, u[0]->ssrc)->guk_id, guk_of(0));
+		cr_assert_eq(u[i]->floor.in[FC_T_REQUEST], 1);
+		cr_assert_eq(u[i]->floor.in[FC_T_TAKEN], 1);
+		cr_assert_eq(u[i]->floor.in[FC_T_RELEASE], 1);
+		cr_assert_eq(u[i]->floor.in[FC_T_IDLE], 1);
+		cr_assert_eq(u[i]->floor.notes[FC_NOTE_TAKEN], 1);
+		cr_assert_eq(u[i]->floor.notes[FC_NOTE_IDLE], 1);
+		cr_assert_eq(u[i]->floor.cli.state, FC_CLI_IDLE);
+		cr_assert_eq(u[i]->floor.cli.talker_known, false);
+	}
+	cr_assert_eq(u[0]->floor.notes[FC_NOTE_GRANTED], 1);
+	cr_assert_eq(u[0]->floor.notes[FC_NOTE_RELEASED], 1);
+	cr_assert_eq(u[0]->floor.out[FC_T_REQUEST], 1);
+	cr_assert_eq(u[0]->floor.out[FC_T_TAKEN], 1);
+	cr_assert_eq(u[0]->floor.out[FC_T_RELEASE], 1);
+	cr_assert_eq(u[0]->floor.out[FC_T_IDLE], 1);
+
+	/* On the wire: MKI = GMK-ID || GUK-ID(alice) on SRTP and SRTCP; ROC trailer. */
+	keys_mki_group(mki, F.gmk.key_id, guk_of(0));
+	for (i = 0; i < sn.n; i++) {
+		const uint8_t *p = sn.pkt[i];
+		uint32_t len = sn.len[i];
+
+		if (p[1] == 204) {	/* SRTCP: ... tag(16) E|index(4) MKI(8) */
+			floor++;
+			cr_assert_arr_eq(p + len - 8, mki, 8);
+			cr_assert(p[len - 12] & 0x80, "E = 1: encrypted");
+			cr_assert_eq(p[8] == 'M' && p[9] == 'C', false, "the name is ciphertext");
+			continue;
+		}
+		media++;
+		cr_assert_eq(len, 12 + UE_FRAME_DEFAULT + 16 + 8 + 4, "28-octet group trailer");
+		cr_assert_arr_eq(p + len - 12, mki, 8);
+		cr_assert_eq(p[len - 4] | p[len - 3] | p[len - 2] | p[len - 1], 0, "ROC 0");
+	}
+	cr_assert_eq(media, 300);
+	cr_assert_eq(floor, 4, "Request, Taken, Release, Idle");
+	free_all(u, 3);
+	close(x);
+}
+
+/* The holder arbitrates: a request while alice talks is denied; after her Idle, bob gets it. */
+Test(sim_ue, floor_denied_while_taken_then_granted)
+{
+	struct ue_cfg cfg = { .offnet = true, .floor_wait_ms = 30 };
+	struct ue *u[3];
+	unsigned int i;
+
+	gms_run();
+	for (i = 0; i < 3; i++) {
+		u[i] = client(i, &cfg);
+		install_gmk(u[i], i);
+	}
+	mesh(u, 3);
+	start(u, 3);
+	cr_assert_eq(ue_ptt(u[0], true, ue_now_ms()), 0);
+	pump(u, 3, 200);
+	cr_assert(ue_floor_has_permission(&u[0]->floor));
+	cr_assert_eq(u[1]->floor.cli.state, FC_CLI_TAKEN);
+	cr_assert_eq(u[2]->floor.cli.talker_ssrc, u[0]->ssrc);
+	cr_assert_str_eq(u[2]->floor.cli.talker.s, users[0]);
+
+	cr_assert_eq(ue_ptt(u[1], true, ue_now_ms()), 0);
+	pump(u, 3, 150);
+	cr_assert_eq(u[1]->floor.notes[FC_NOTE_DENIED], 1);
+	cr_assert_eq(u[0]->floor.out[FC_T_DENY], 1);
+	cr_assert_eq(u[2]->floor.in[FC_T_DENY], 0, "the Deny goes to the requester only");
+	cr_assert_neq(u[1]->floor.cli.state, FC_CLI_HAS_PERMISSION);
+	cr_assert(ue_floor_has_permission(&u[0]->floor));
+
+	cr_assert_eq(ue_ptt(u[0], false, ue_now_ms()), 0);
+	pump(u, 3, 150);
+	for (i = 0; i < 3; i++)
+		cr_assert_eq(u[i]->floor.cli.state, FC_CLI_IDLE, "%s", users[i]);
+
+	cr_assert_eq(ue_ptt(u[1], true, ue_now_ms()), 0);
+	pump(u, 3, 200);
+	cr_assert(ue_floor_has_permission(&u[1]->floor));
+	cr_assert_eq(u[0]->floor.cli.talker_ssrc, u[1]->ssrc);
+	cr_assert_eq(u[2]->floor.cli.talker_ssrc, u[1]->ssrc);
+	cr_assert_eq(stream_from(u[0]->group, 1, u[1]->ssrc)->guk_id, guk_of(1));
+	for (i = 0; i < 3; i++)
+		cr_assert_eq(ue_drops(u[i]), 0);
+	free_all(u, 3);
+}
+
+/*
+ * alice starts at SEQ 65000 and sends 1000 frames: her SEQ wraps after 536
+ * and her ROC becomes 1. bob hears everything; carol joins after 700
+ * packets and must take the ROC from the RCCm3 trailer; dave joins at the
+ * same point but ignores the trailer, and fails every packet.
+ */
+Test(sim_ue, late_joiner_after_wrap_needs_the_roc_trailer)
+{
+	struct ue_cfg talker = { .frames = 1000, .seq_set = true, .seq_start = 65000 };
+	struct ue_cfg late = { .join_after = 700 };
+	struct ue_cfg deaf = { .join_after = 700, .ignore_roc = true };
+	struct ue_cfg listener = { 0 };
+	const struct ue_rx_stream *st;
+	struct ue_expect e = { .senders = 1, .frames = 1 };
+	struct ue *u[4];
+	unsigned int i;
+
+	gms_run();
+	u[0] = client(0, &talker);
+	u[1] = client(1, &listener);
+	u[2] = client(2, &late);
+	u[3] = client(3, &deaf);
+	mesh(u, 4);
+	for (i = 0; i < 4; i++)
+		install_gmk(u[i], i);
+	start(u, 4);
+	pump_sniff(u, 4, 30000, true, -1, NULL);
+
+	expect_ok(u[0], 0, 0);
+	expect_ok(u[1], 1, 1000);
+	st = stream_from(u[1]->group, 0, u[0]->ssrc);
+	cr_assert_eq(dp_srtp_ctx_roc(st->ctx), 1);
+
+	expect_ok(u[2], 1, 300);
+	cr_assert_eq(u[2]->st.join_skipped, 700);
+	st = stream_from(u[2]->group, 0, u[0]->ssrc);
+	cr_assert_eq(st->frames.first, 700);
+	cr_assert_eq(st->frames.last, 999);
+	cr_assert_eq(st->frames.ok, 300);
+	cr_assert_eq(dp_srtp_ctx_roc(st->ctx), 1, "ROC learnt from the trailer");
+
+	/* The negative: the same joiner without the trailer never gets a packet through. */
+	cr_assert_eq(u[3]->st.join_skipped, 700);
+	cr_assert_eq(u[3]->group->verdict[0][DP_V_DROP_AUTH], 300);
+	cr_assert_eq(u[3]->group->verdict[0][DP_V_FWD], 0);
+	cr_assert_eq(u[3]->group->n_rx, 0, "no context kept for a packet that did not verify");
+	cr_assert_eq(u[3]->group->trials_failed, 300);
+	cr_assert_gt(ue_check(u[3], &e, NULL, 0), 0);
+	free_all(u, 4);
+}
+
+/*
+ * A private call: alice makes the PCK for bob (SAKKE-to-self for her own
+ * copy) and offers it on bob's signalling port; bob opens it and answers.
+ * Each takes the floor off-network under the PCK and talks 200 frames: CS 0
+ * one way, CS 1 the other, MKI PCK-ID both ways, no RCC.
+ */
+Test(sim_ue, private_call_both_ways_under_pck)
+{
+	struct ue_cfg caller = { .frames = 200, .floor = true, .offnet = true, .floor_wait_ms = 30 };
+	struct ue_cfg callee = { .frames = 200, .floor = true, .offnet = true, .floor_wait_ms = 30,
+				 .talk_at_ms = 100 };
+	uint8_t msg[MIKEY_MSG_MAX];
+	size_t len;
+	struct ue *u[2];
+	unsigned int i;
+
+	u[0] = client(0, &caller);
+	u[1] = client(1, &callee);
+	mesh(u, 2);
+	cr_assert_eq(ue_make_key(u[0], KEYS_PURPOSE_PCK, users[1], NULL, 0, msg, sizeof(msg), &len),
+		     0, "%s", u[0]->err);
+	cr_assert_not_null(u[0]->priv);
+	cr_assert_null(u[1]->priv);
+	start(u, 2);
+	pump_sniff(u, 2, 20000, true, -1, NULL);
+
+	expect_ok(u[0], 1, 200);
+	expect_ok(u[1], 1, 200);
+	cr_assert(u[0]->offer.acked);
+	cr_assert_eq(u[1]->st.sig_keys, 1);
+	cr_assert(u[0]->priv->key.from_self, "the caller is the initiator");
+	cr_assert(!u[1]->priv->key.from_self);
+	cr_assert_eq(u[0]->priv->key.key_id, u[1]->priv->key.key_id);
+	cr_assert_eq(keys_id_purpose(u[0]->priv->key.key_id), KEYS_PURPOSE_PCK);
+	for (i = 0; i < 2; i++) {
+		cr_assert_eq(u[i]->priv->key.mki_len, 4);
+		cr_assert_eq(u[i]->priv->rcc_r, 0, "Table E.3-1: no RCC");
+		cr_assert_eq(u[i]->floor.notes[FC_NOTE_GRANTED], 1);
+		cr_assert_geq(u[i]->floor.notes[FC_NOTE_RELEASED], 1);
+		cr_assert_not_null(stream_from(u[i]->priv, 1, u[1 - i]->ssrc));
+		cr_assert_eq(stream_from(u[i]->priv, 0, u[1 - i]->ssrc)->frames.ok, 200);
+	}
+	/* The same PCK opened by bob from the caller's message is refused to carol. */
+	{
+		struct ue_cfg c = { 0 };
+		struct ue *carol = client(2, &c);
+
+		cr_assert_eq(ue_install(carol, msg, len), -UE_E_KEY);
+		cr_assert(strstr(carol->err, "NOT_RECIPIENT") != NULL, "%s", carol->err);
+		ue_free(carol);
+	}
+	free_all(u, 2);
+}
+
+static void
+resend(int fd, const struct ue *to, const uint8_t *p, uint32_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	uint16_t port[UE_NFDS];
+
+	ue_ports(to, port);
+	cr_assert(sim_addr_parse("127.0.0.1", port[UE_MEDIA], &ss, &sl));
+	cr_assert_eq(sendto(fd, p, len, 0, (struct sockaddr *)&ss, sl), (ssize_t)len);
+}
+
+/*
+ * Replayed, altered, re-keyed and truncated copies of alice's packets reach
+ * bob, who joined after her first 10 packets (so those 10 are fresh indices
+ * to him: altered, they must fail authentication, not the replay check).
+ */
+Test(sim_ue, tampered_and_replayed_are_counted_not_accepted)
+{
+	struct ue_cfg talker = { .frames = 60, .seq_set = true, .seq_start = 100 };
+	struct ue_cfg listener = { .join_after = 10 };
+	struct ue_expect e = { .senders = 1, .frames = 50 };
+	static struct seen sn;
+	const uint64_t *v;
+	uint8_t p[128];
+	unsigned int i;
+	uint16_t xport;
+	int x = sniffer(&xport);
+	struct ue *u[2];
+
+	gms_run();
+	u[0] = client(0, &talker);
+	u[1] = client(1, &listener);
+	mesh(u, 2);
+	cr_assert_eq(ue_add_peer(u[0], "127.0.0.1", xport, xport, xport), 0);
+	install_gmk(u[0], 0);
+	install_gmk(u[1], 1);
+	start(u, 2);
+	pump_sniff(u, 2, 10000, true, x, &sn);
+	cr_assert_eq(sn.n, 60);
+	expect_ok(u[1], 1, 50);
+
+	for (i = 0; i < 10; i++) {		/* one payload bit, an index bob never saw */
+		memcpy(p, sn.pkt[i], sn.len[i]);
+		p[12 + i] ^= 0x01;
+		resend(x, u[1], p, sn.len[i]);
+	}
+	for (i = 20; i < 30; i++)		/* replays */
+		resend(x, u[1], sn.pkt[i], sn.len[i]);
+	for (i = 30; i < 35; i++) {		/* the ROC trailer */
+		memcpy(p, sn.pkt[i], sn.len[i]);
+		p[sn.len[i] - 1] = 7;
+		resend(x, u[1], p, sn.len[i]);
+	}
+	memcpy(p, sn.pkt[35], sn.len[35]);	/* another SSRC: a trial that fails */
+	p[11] ^= 0x40;
+	resend(x, u[1], p, sn.len[35]);
+	for (i = 40; i < 45; i++) {		/* the GMK-ID in the MKI */
+		memcpy(p, sn.pkt[i], sn.len[i]);
+		p[sn.len[i] - 12] ^= 0x01;
+		resend(x, u[1], p, sn.len[i]);
+	}
+	resend(x, u[1], sn.pkt[50], 20);	/* truncated */
+	pump(u, 2, 150);
+
+	v = u[1]->group->verdict[0];
+	cr_assert_eq(v[DP_V_FWD], 50);
+	cr_assert_eq(v[DP_V_DROP_AUTH], 10 + 5 + 1);
+	cr_assert_eq(v[DP_V_DROP_REPLAY], 10);
+	cr_assert_eq(v[DP_V_DROP_NOCTX], 5);
+	cr_assert_eq(v[DP_V_DROP_SHORT], 1);
+	cr_assert_eq(u[1]->group->trials_failed, 1);
+	cr_assert_eq(u[1]->group->n_rx, 1);
+	cr_assert_eq(stream_from(u[1]->group, 0, u[0]->ssrc)->frames.ok, 50);
+	cr_assert_eq(stream_from(u[1]->group, 0, u[0]->ssrc)->frames.bad, 0);
+	cr_assert_eq(stream_from(u[1]->group, 0, u[0]->ssrc)->frames.late, 0);
+	cr_assert_eq(ue_drops(u[1]), 32);
+	cr_assert_eq(ue_check(u[1], &e, NULL, 0), 1, "drops fail the run");
+	e.allow_drops = true;
+	cr_assert_eq(ue_check(u[1], &e, NULL, 0), 0);
+	free_all(u, 2);
+	close(x);
+}
+
+/* Key messages: raw, base64 with the SDP prefix, to someone else, altered. */
+Test(sim_ue, key_messages_accepted_and_refused)
+{
+	char b64[UE_MIKEY_B64_MAX + 32] = "a=key-mgmt:mikey ";
+	struct ue_cfg cfg = { 0 };
+	uint8_t bad[MIKEY_MSG_MAX];
+	struct ue *u;
+
+	gms_run();
+	u = client(1, &cfg);
+	cr_assert_eq(ue_install(u, F.gmk_msg[0], F.gmk_len[0]), -UE_E_KEY, "alice's, not bob's");
+	cr_assert(strstr(u->err, "NOT_RECIPIENT") != NULL, "%s", u->err);
+	cr_assert_null(u->group);
+	memcpy(bad, F.gmk_msg[1], F.gmk_len[1]);
+	bad[F.gmk_len[1] - 40] ^= 0x01;		/* inside the ECCSI signature */
+	cr_assert_eq(ue_install(u, bad, F.gmk_len[1]), -UE_E_KEY);
+	cr_assert(strstr(u->err, "BAD_SIGNATURE") != NULL, "%s", u->err);
+	cr_assert_eq(ue_install(u, (const uint8_t *)"not base64!", 11), -UE_E_KEY);
+	cr_assert_eq(ue_mikey_b64(b64 + strlen(b64), UE_MIKEY_B64_MAX, F.gmk_msg[1], F.gmk_len[1]),
+		     0);
+	strcat(b64, "\r\n");
+	cr_assert_eq(ue_install(u, (const uint8_t *)b64, strlen(b64)), 0, "%s", u->err);
+	cr_assert_not_null(u->group);
+	cr_assert_eq(u->group->key.key_id, F.gmk.key_id);
+	cr_assert_eq(u->group->key.csb_id, guk_of(1));
+	cr_assert_eq(ue_keys_counters(u->keys)->accepted, 1);
+	ue_free(u);
+}
