@@ -31,71 +31,28 @@ cli_err(const struct cli *c, const char *what, int rc)
 	return cli_fail(c, CLI_FAIL, "%s: %s", what, keys_strerror(rc));
 }
 
-static int
-read_secret_file(const struct cli *c, const char *path, uint8_t **buf, size_t *len)
-{
-	int rc = cli_read(c, path, buf, len);
-
-	if (rc != 0)
-		return rc;
-	while (*len > 0 && ((*buf)[*len - 1] == '\n' || (*buf)[*len - 1] == '\r'))
-		(*buf)[--*len] = '\0';
-	return 0;
-}
-
 int
 cli_secret(struct cli *c)
 {
-	const char *env = getenv("MCPX_PASSPHRASE");
-	uint8_t *buf = NULL;
-	size_t len = 0;
 	int rc;
 
-	memset(&c->secret, 0, sizeof(c->secret));
-	if (c->key_file != NULL) {
-		c->key = sodium_malloc(STORE_KEY_LEN);
-		if (c->key == NULL)
-			return cli_fail(c, CLI_FAIL, "out of memory");
-		rc = store_keyfile_read(c->key, c->key_file);
-		if (rc < 0)
-			return cli_err(c, c->key_file, rc);
-		c->secret.kdf = STORE_KDF_KEY;
-		c->secret.key = c->key;
+	if (c->have_secret)
 		return 0;
-	}
-	if (c->passphrase_file != NULL) {
-		rc = read_secret_file(c, c->passphrase_file, &buf, &len);
-		if (rc != 0)
-			return rc;
-	} else if (env != NULL && env[0] != '\0') {
-		len = strlen(env);
-		buf = sodium_malloc(len + 1);
-		if (buf == NULL)
-			return cli_fail(c, CLI_FAIL, "out of memory");
-		memcpy(buf, env, len + 1);
-	} else {
+	rc = store_secret_load(&c->secret, c->passphrase_file, c->key_file);
+	if (rc == -KEYS_E_ARG)
 		return cli_fail(c, CLI_USAGE, "a sealed file needs --passphrase-file FILE, "
 					      "--key-file FILE or MCPX_PASSPHRASE");
-	}
-	if (len == 0) {
-		cli_buf_free(buf);
-		return cli_fail(c, CLI_USAGE, "the passphrase is empty");
-	}
-	c->passphrase = (char *)buf;
-	c->secret.kdf = STORE_KDF_PASSPHRASE;
-	c->secret.passphrase = c->passphrase;
+	if (rc < 0)
+		return cli_fail(c, CLI_FAIL, "the sealing secret: %s", keys_strerror(rc));
+	c->have_secret = true;
 	return 0;
 }
 
 void
 cli_secret_done(struct cli *c)
 {
-	if (c->passphrase != NULL)
-		sodium_free(c->passphrase);
-	if (c->key != NULL)
-		sodium_free(c->key);
-	c->passphrase = NULL;
-	c->key = NULL;
+	store_secret_release(&c->secret);
+	c->have_secret = false;
 }
 
 int
@@ -108,7 +65,7 @@ cli_store_open(struct cli *c, struct store **st, const char *path)
 	rc = cli_secret(c);
 	if (rc != 0)
 		return rc;
-	rc = store_open(st, path, &c->secret);
+	rc = store_open(st, path, &c->secret.sec);
 	if (rc < 0)
 		return cli_err(c, path, rc);
 	return 0;
@@ -117,7 +74,7 @@ cli_store_open(struct cli *c, struct store **st, const char *path)
 int
 cli_store_save(struct cli *c, const struct store *st, const char *path)
 {
-	int rc = store_save(st, path, &c->secret);
+	int rc = store_save(st, path, &c->secret.sec);
 
 	return rc < 0 ? cli_err(c, path, rc) : 0;
 }

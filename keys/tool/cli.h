@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "store.h"
+#include "store_secret.h"
 
 #define CLI_FAIL 1
 #define CLI_USAGE 2
@@ -25,9 +26,8 @@ struct cli {
 	/* sealing secret for --store / --state files */
 	const char *passphrase_file;
 	const char *key_file;
-	char *passphrase;	/* read, in secure memory */
-	uint8_t *key;		/* read, in secure memory */
-	struct store_secret secret;
+	struct store_secret_buf secret;	/* read once, in secure memory */
+	bool have_secret;
 };
 
 /* Print "mcpx-keys: <cmd>: <message>" to stderr; returns |code|. */
