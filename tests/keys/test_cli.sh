@@ -4,26 +4,7 @@
 # failure as one line with its exit status. Usage: test_cli.sh MCPX_KEYS
 set -u
 K=$(realpath "$1")
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-cd "$dir" || exit 1
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-# expect STATUS description -- command...
-expect() {
-	local want=$1 what=$2
-	shift 3
-	"$@" >out.txt 2>err.txt
-	local got=$?
-	if [ "$got" -eq "$want" ]; then ok; else bad "$what: exit $got, want $want: $(cat err.txt)"; fi
-}
-# the last command's stderr must be one line containing TEXT
-one_line() {
-	if [ "$(wc -l <err.txt)" -eq 1 ] && grep -q -- "$1" err.txt; then ok; else
-		bad "stderr should be one line with '$1': $(cat err.txt)"; fi
-}
+. "$(dirname "$0")/../common/clitest.sh"
 
 export MCPX_PASSPHRASE="kms one"
 expect 0 "kms init" -- "$K" kms init --state kms.state --uri kms.example.org --period 2592000
@@ -140,5 +121,4 @@ grep -q 3a81fb14c3b1d0fe43c9c577104d55a6d81788bfd2f09743c4557746a5a0353b out.txt
 
 expect 2 "unknown command" -- "$K" frobnicate
 expect 0 "help" -- "$K" --help
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+clitest_done

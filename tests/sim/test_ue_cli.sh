@@ -8,23 +8,7 @@ set -u
 K=$(realpath "$1")
 UE=$(realpath "$2")
 G=$(realpath "$3")
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-cd "$dir" || exit 1
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-# expect STATUS description -- command...
-expect() {
-	local want=$1 what=$2
-	shift 3
-	"$@" >out.txt 2>err.txt
-	local got=$?
-	if [ "$got" -eq "$want" ]; then ok; else
-		bad "$what: exit $got, want $want: $(head -c 2000 err.txt) $(head -c 2000 out.txt)"; fi
-}
-has() { if grep -q -- "$1" out.txt; then ok; else bad "output lacks '$1': $(head -c 3000 out.txt)"; fi; }
+. "$(dirname "$0")/../common/clitest.sh"
 
 export MCPX_PASSPHRASE="ue test"
 A=sip:alice@example.org B=sip:bob@example.org C=sip:carol@example.org GMS=sip:gms@example.org
@@ -101,5 +85,4 @@ expect 2 "no secret" -- env -u MCPX_PASSPHRASE "$UE" --store alice.store --user 
 expect 1 "wrong passphrase" -- env MCPX_PASSPHRASE=nope "$UE" --store alice.store --user "$A"
 expect 1 "unknown user" -- "$UE" --store alice.store --user sip:nobody@example.org
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+clitest_done
