@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "plain_server.h"
+#include "sim_net.h"
 
 #define RX_BUDGET	64	/* datagrams per socket per wake-up */
 #define TICK_MAX_MS	100	/* poll at least this often */
@@ -86,27 +87,6 @@ ps_init(struct ps_server *ps)
 			ps->group[g].media_fd[i] = ps->group[g].floor_fd[i] = -1;
 }
 
-/* An IPv4 or IPv6 literal into |ss| (port 0). */
-static bool
-parse_ip(const char *s, struct sockaddr_storage *ss, socklen_t *len)
-{
-	struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, s, &v4->sin_addr) == 1) {
-		v4->sin_family = AF_INET;
-		*len = sizeof(*v4);
-		return true;
-	}
-	if (inet_pton(AF_INET6, s, &v6->sin6_addr) == 1) {
-		v6->sin6_family = AF_INET6;
-		*len = sizeof(*v6);
-		return true;
-	}
-	return false;
-}
-
 static bool
 parse_port(const char *s, uint16_t *port)
 {
@@ -145,7 +125,7 @@ ps_config_listen(struct ps_server *ps, const char *spec, char *err, size_t errle
 
 	if (ps->n_listen == PS_LISTEN_MAX)
 		return fail(err, errlen, -FC_E_FULL, "at most 2 listen addresses", spec);
-	if (!parse_ip(spec, &ps->listen[ps->n_listen], &len))
+	if (!sim_addr_parse(spec, 0, &ps->listen[ps->n_listen], &len))
 		return fail(err, errlen, -FC_E_ARG, "not an IPv4 or IPv6 address", spec);
 	ps->n_listen++;
 	return 0;
@@ -226,7 +206,7 @@ parse_member_addr(char *s, struct ps_member *mb)
 	if (split_commas(colon + 1, part) != 2 || !parse_port(part[0], &mport) ||
 	    !parse_port(part[1], &fport) || mport == 0 || fport == 0)
 		return false;
-	if (!parse_ip(addr, &mb->media, &mb->addr_len))
+	if (!sim_addr_parse(addr, 0, &mb->media, &mb->addr_len))
 		return false;
 	mb->floor = mb->media;
 	set_port(&mb->media, mport);
