@@ -4,16 +4,20 @@
  *
  *   mcpxd -l 0-1 --vdev=net_ring0 --vdev=net_ring1 -- --pair 0:1 --streams s.json
  *
- * Until the control socket lands, streams come from --streams FILE.
+ * Streams come from --streams FILE at start and from control.sock while it
+ * runs (docs/control-protocol.md; mcpxctl is its client).
  * docs/deployment.md is the guide (NICs, hugepages, cores, pcap mode, counters).
  */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -22,6 +26,8 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 
+#include "ctl_keys.h"
+#include "ctl_server.h"
 #include "dp.h"
 #include "mcpxd_streams.h"
 
@@ -31,6 +37,9 @@ static volatile sig_atomic_t stop_signal;
 struct opts {
 	struct dp_config cfg;
 	const char *streams;
+	const char *control;		/* NULL: the default; "none": no socket */
+	struct ctl_server_cfg ctl;
+	const char *key_store, *key_pass_file, *key_file;
 	uint32_t exit_on_idle_ms;
 	uint32_t stats_s;
 	bool quiet;
@@ -49,6 +58,12 @@ usage(FILE *f)
 		"  --workers N             worker lcores (the first N EAL worker lcores). 1\n"
 		"  --backend NAME          SRTP backend: libsrtp or native. libsrtp\n"
 		"  --streams FILE          install the keys and streams of FILE (JSON)\n"
+		"  --control PATH          the control socket (none: no socket).\n"
+		"                          Default: " CTL_SOCK_DEFAULT "\n"
+		"  --control-uid UID, --control-gid GID  who may use it (name or number).\n"
+		"                          Default: mcpxd's own uid\n"
+		"  --key-store FILE        our identities and trusted KMSs, for mikey.install\n"
+		"  --key-store-passphrase-file F, --key-store-key-file F  its sealing secret\n"
 		"  --mbufs N               mbufs in the pool (0: sized from queues and rings)\n"
 		"  --rx-desc N, --tx-desc N  descriptors per queue. 1024\n"
 		"  --max-streams N         stream contexts. 4096\n"
@@ -133,10 +148,42 @@ pair(const char *s, struct dp_config *c)
 	return 0;
 }
 
+static int
+uid_parse(const char *s, uid_t *out)
+{
+	struct passwd *pw = getpwnam(s);
+	uint64_t v;
+
+	if (pw != NULL) {
+		*out = pw->pw_uid;
+		return 0;
+	}
+	if (num("control-uid", s, UINT32_MAX - 1, &v) != 0)
+		return -1;
+	*out = (uid_t)v;
+	return 0;
+}
+
+static int
+gid_parse(const char *s, gid_t *out)
+{
+	struct group *gr = getgrnam(s);
+	uint64_t v;
+
+	if (gr != NULL) {
+		*out = gr->gr_gid;
+		return 0;
+	}
+	if (num("control-gid", s, UINT32_MAX - 1, &v) != 0)
+		return -1;
+	*out = (gid_t)v;
+	return 0;
+}
+
 enum {
 	O_PAIR = 256, O_WORKERS, O_BACKEND, O_STREAMS, O_MBUFS, O_RXD, O_TXD, O_MAXS, O_MAXK,
 	O_MAXSK, O_PRATE, O_PRING, O_COPY, O_OTHER, O_UNM, O_FRAG, O_IDLE, O_SLEEP, O_STATS,
-	O_QUIET, O_HELP,
+	O_QUIET, O_HELP, O_CTL, O_CTL_UID, O_CTL_GID, O_KS, O_KS_PASS, O_KS_KEY,
 };
 
 static const struct option long_opts[] = {
@@ -161,6 +208,12 @@ static const struct option long_opts[] = {
 	{"stats", required_argument, NULL, O_STATS},
 	{"quiet", no_argument, NULL, O_QUIET},
 	{"help", no_argument, NULL, O_HELP},
+	{"control", required_argument, NULL, O_CTL},
+	{"control-uid", required_argument, NULL, O_CTL_UID},
+	{"control-gid", required_argument, NULL, O_CTL_GID},
+	{"key-store", required_argument, NULL, O_KS},
+	{"key-store-passphrase-file", required_argument, NULL, O_KS_PASS},
+	{"key-store-key-file", required_argument, NULL, O_KS_KEY},
 	{NULL, 0, NULL, 0},
 };
 
@@ -173,6 +226,7 @@ opts_parse(int argc, char **argv, struct opts *o)
 	int c, rc = 0;
 
 	dp_config_default(&o->cfg);
+	o->ctl.uid = getuid();
 	optind = 1;
 	while (rc == 0 && (c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
 		const char *name = "?";
@@ -246,6 +300,15 @@ opts_parse(int argc, char **argv, struct opts *o)
 			break;
 		case O_QUIET: o->quiet = true; break;
 		case O_HELP: usage(stdout); return 1;
+		case O_CTL: o->control = optarg; break;
+		case O_CTL_UID: rc = uid_parse(optarg, &o->ctl.uid); break;
+		case O_CTL_GID:
+			rc = gid_parse(optarg, &o->ctl.gid);
+			o->ctl.gid_set = true;
+			break;
+		case O_KS: o->key_store = optarg; break;
+		case O_KS_PASS: o->key_pass_file = optarg; break;
+		case O_KS_KEY: o->key_file = optarg; break;
 		default:
 			fprintf(stderr, "mcpxd: unknown option (see --help)\n");
 			return -1;
@@ -297,13 +360,13 @@ on_punt(void *arg, const struct dp_punt_info *p)
 
 /* The control loop: slow path, reclamation, idle exit, periodic counters. */
 static void
-run(struct dp *dp, const struct opts *o)
+run(struct dp *dp, const struct opts *o, struct ctl_server *srv, const struct ctl_ops *ops)
 {
 	uint64_t hz = rte_get_timer_hz(), last_rx = UINT64_MAX, idle_since, last_stats, punts = 0;
 	struct dp_worker_counters t;
 
 	idle_since = last_stats = rte_get_timer_cycles();
-	while (!dp_stop_requested(dp) && !stop_signal) {
+	while (!dp_stop_requested(dp) && !stop_signal && !ops->shutdown) {
 		uint64_t now = rte_get_timer_cycles();
 
 		dp_punt_poll(dp, on_punt, &punts, 256);
@@ -321,22 +384,64 @@ run(struct dp *dp, const struct opts *o)
 			last_stats = now;
 			print_counters(dp);
 		}
-		rte_delay_us_sleep(10000);
+		if (srv != NULL)
+			ctl_server_poll(srv, 10);	/* the socket wakes us; 10 ms at most */
+		else
+			rte_delay_us_sleep(10000);
 	}
+}
+
+/*
+ * The key store (fatal if named and unreadable) and the control socket: an
+ * explicit --control that cannot be set up is fatal; the default path is
+ * best effort (another mcpxd may hold it), with a warning.
+ */
+static int
+control_up(const struct opts *o, struct ctl_ops *ops, struct ctl_server **srv)
+{
+	struct ctl_server_cfg cfg = o->ctl;
+	struct ctl_err err;
+	int rc;
+
+	if (o->key_store != NULL) {
+		rc = ctl_keys_new(&ops->keys, o->key_store, o->key_pass_file, o->key_file, &err);
+		if (rc < 0) {
+			fprintf(stderr, "mcpxd: --key-store %s: %s\n", o->key_store, err.msg);
+			return rc;
+		}
+	}
+	if (o->control != NULL && strcmp(o->control, "none") == 0)
+		return 0;
+	cfg.path = o->control != NULL ? o->control : CTL_SOCK_DEFAULT;
+	rc = ctl_server_new(srv, &cfg, ops, &err);
+	if (rc < 0 && o->control == NULL) {
+		fprintf(stderr, "mcpxd: warning: no control socket: %s\n", err.msg);
+		return 0;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "mcpxd: --control %s: %s\n", cfg.path, err.msg);
+		return rc;
+	}
+	printf("mcpxd: control socket %s\n", cfg.path);
+	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
+	struct ctl_server *srv = NULL;
+	struct ctl_ops ops;
 	struct opts o;
 	char err[256];
 	int n, rc;
 
 	memset(&o, 0, sizeof(o));
+	memset(&ops, 0, sizeof(ops));
 	if (sodium_init() < 0) {
 		fprintf(stderr, "mcpxd: libsodium failed to start\n");
 		return 1;
 	}
+	ctl_json_init();	/* before any JSON: every block jansson frees is wiped */
 	n = rte_eal_init(argc, argv);
 	if (n < 0) {
 		fprintf(stderr, "mcpxd: EAL: %s (see mcpxd -- --help)\n", rte_strerror(rte_errno));
@@ -366,8 +471,14 @@ main(int argc, char **argv)
 		}
 		printf("mcpxd: %u streams installed from %s\n", dp_stream_count(the_dp), o.streams);
 	}
+	ops.dp = the_dp;
+	ops.log = stdout;
+	rc = control_up(&o, &ops, &srv);
+	if (rc < 0)
+		goto out;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
 	rc = dp_start(the_dp);
 	if (rc < 0) {
 		fprintf(stderr, "mcpxd: start: %s\n", dp_strerror(rc));
@@ -375,11 +486,13 @@ main(int argc, char **argv)
 	}
 	printf("mcpxd: %u workers on %u port pairs, running\n", o.cfg.n_workers, o.cfg.n_pairs);
 	fflush(stdout);
-	run(the_dp, &o);
+	run(the_dp, &o, srv, &ops);
 	dp_stop(the_dp);
 	if (!o.quiet)
 		print_counters(the_dp);
 out:
+	ctl_server_free(srv);
+	ctl_keys_free(ops.keys);
 	dp_free(the_dp);
 	the_dp = NULL;
 	{

@@ -9,7 +9,6 @@
  *                 "rcc_r": 1, "replay_window": 128, "port": 5004,
  *                 "members": [{"addr": "10.0.0.2", "port": 5004}, ...]}, ...]}
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,6 +18,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "ctl_msg.h"
 #include "mcpxd_streams.h"
 
 #define ERR(...) snprintf(err, errlen, __VA_ARGS__)
@@ -73,21 +73,6 @@ uint_field(json_t *o, const char *name, uint64_t max, uint64_t *out)
 }
 
 static int
-addr_parse(const char *s, uint8_t addr[16])
-{
-	struct in_addr a4;
-
-	memset(addr, 0, 16);
-	if (inet_pton(AF_INET, s, &a4) == 1) {
-		addr[10] = 0xff;
-		addr[11] = 0xff;
-		memcpy(addr + 12, &a4, 4);
-		return 0;
-	}
-	return inet_pton(AF_INET6, s, addr) == 1 ? 0 : -1;
-}
-
-static int
 profile_field(json_t *o, int *profile)
 {
 	json_t *v = json_object_get(o, "profile");
@@ -126,81 +111,15 @@ key_load(struct dp *dp, json_t *o, unsigned int i, char *err, size_t errlen)
 }
 
 static int
-members_load(json_t *o, struct dp_stream_spec *sp)
-{
-	json_t *arr = json_object_get(o, "members"), *m;
-	uint64_t port;
-	size_t i;
-
-	if (arr == NULL)
-		return 0;
-	if (!json_is_array(arr) || json_array_size(arr) > DP_STREAM_MAX_MEMBERS)
-		return -1;
-	json_array_foreach(arr, i, m) {
-		json_t *a = json_object_get(m, "addr");
-
-		port = 0;
-		if (!json_is_string(a) ||
-		    addr_parse(json_string_value(a), sp->members[i].addr) != 0 ||
-		    uint_field(m, "port", UINT16_MAX, &port) != 0)
-			return -1;
-		sp->members[i].port = (uint16_t)port;
-	}
-	sp->n_members = (unsigned int)json_array_size(arr);
-	return 0;
-}
-
-static int
-stream_fields(json_t *o, struct dp_stream_spec *sp)
-{
-	struct dp_srtp_params *p = &sp->params;
-	const char *dir = json_string_value(json_object_get(o, "dir"));
-	const char *proto = json_string_value(json_object_get(o, "proto"));
-	uint64_t ssrc = 0, roc = 0, rcc = 0, win = 0, port = 0;
-	size_t kl, sl, ml;
-	int profile;
-
-	if (dir == NULL || (strcmp(dir, "protect") != 0 && strcmp(dir, "unprotect") != 0))
-		return -1;
-	p->dir = strcmp(dir, "protect") == 0 ? DP_SRTP_DIR_PROTECT : DP_SRTP_DIR_UNPROTECT;
-	if (proto != NULL && strcmp(proto, "rtp") != 0 && strcmp(proto, "rtcp") != 0)
-		return -1;
-	p->proto = proto != NULL && strcmp(proto, "rtcp") == 0 ? DP_SRTP_PROTO_RTCP
-							       : DP_SRTP_PROTO_RTP;
-	if (profile_field(o, &profile) != 0)
-		return -1;
-	p->profile = (enum dp_srtp_profile)profile;
-	if (hex_field(o, "master_key", p->master_key, sizeof(p->master_key), &kl) != 0 ||
-	    hex_field(o, "master_salt", p->master_salt, sizeof(p->master_salt), &sl) != 0 ||
-	    hex_field(o, "mki", p->mki, sizeof(p->mki), &ml) != 0 ||
-	    kl != dp_srtp_profile_info(p->profile)->key_len ||
-	    sl != dp_srtp_profile_info(p->profile)->salt_len)
-		return -1;
-	p->mki_len = (uint8_t)ml;
-	if (uint_field(o, "ssrc", UINT32_MAX, &ssrc) != 0 ||
-	    uint_field(o, "roc", UINT32_MAX, &roc) != 0 ||
-	    uint_field(o, "rcc_r", UINT16_MAX, &rcc) != 0 ||
-	    uint_field(o, "replay_window", DP_SRTP_REPLAY_MAX, &win) != 0 ||
-	    uint_field(o, "port", UINT16_MAX, &port) != 0 || members_load(o, sp) != 0)
-		return -1;
-	p->ssrc = (uint32_t)ssrc;
-	p->roc = (uint32_t)roc;
-	p->rcc_r = (uint16_t)rcc;
-	p->replay_window = (uint16_t)win;
-	sp->port = (uint16_t)port;
-	return 0;
-}
-
-static int
 stream_load(struct dp *dp, json_t *o, unsigned int i, char *err, size_t errlen)
 {
 	struct dp_stream_spec sp;
+	struct ctl_err ce;
 	uint64_t id;
 	int rc;
 
-	memset(&sp, 0, sizeof(sp));
-	if (!json_is_object(o) || stream_fields(o, &sp) != 0) {
-		ERR("streams[%u]: a field is missing or has a bad value", i);
+	if (ctl_stream_decode(o, true, &sp, &ce) < 0) {
+		ERR("streams[%u]: %s", i, ce.msg);
 		rc = -DP_E_ARG;
 		goto out;
 	}

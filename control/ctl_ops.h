@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: proprietary */
+/*
+ * The operations of control.sock, on a decoded request: each fills the reply
+ * object or an error. Control thread only (the dp_ control API's thread).
+ * Never puts key material into a reply or a log line.
+ */
+#ifndef CTL_OPS_H
+#define CTL_OPS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "ctl_msg.h"
+#include "dp.h"
+
+struct ctl_keys;
+
+struct ctl_ops {
+	struct dp *dp;
+	struct ctl_keys *keys;		/* NULL: no key store (mikey.install refused) */
+	FILE *log;			/* one line per stream add/delete; NULL: silent */
+	bool shutdown;			/* set by the shutdown op */
+	uint64_t requests, refused;	/* served, and of those answered with an error */
+};
+
+/*
+ * Run |req| and add the reply's fields to |reply|. A batch is all or
+ * nothing: on a failure the streams it added are removed again.
+ * Returns 0, or a -CTL_E_ code with |err| set (-CTL_E_NOTFOUND, -CTL_E_EXISTS,
+ * -CTL_E_LIMIT, -CTL_E_BUSY, -CTL_E_DATAPLANE, -CTL_E_NOMEM, -CTL_E_NOKEYS,
+ * -CTL_E_KEYSTORE, -CTL_E_MIKEY, -CTL_E_VALUE).
+ */
+MUST_CHECK int
+ctl_ops_run(struct ctl_ops *c, struct ctl_req *req, json_t *reply, struct ctl_err *err);
+
+/*
+ * Install the |n| specs of |sp| (keys wiped on every path), all or none; ids
+ * into |ids|. On failure what was added is removed and |err| names the entry.
+ */
+MUST_CHECK int
+ctl_streams_install(struct ctl_ops *c, struct dp_stream_spec *sp, unsigned int n, uint64_t *ids,
+		    struct ctl_err *err);
+
+/* A stream's public description (never key material), for get, list and installs. */
+json_t *
+ctl_stream_json(const struct dp_stream_info *si, bool counters);
+
+/* Hex of |n| octets of public data (MKI, key id) as a JSON string. */
+json_t *
+ctl_hex_json(const uint8_t *b, size_t n);
+
+#endif /* CTL_OPS_H */
