@@ -7,17 +7,25 @@
  * are scaled by F_p factors freely, since the result lives in
  * PF_p = F_p^2* / F_p* (RFC 6508 §3.2).
  *
- * Secret scalars (z, (a+z)^-1, r) go through a fixed-base comb (6 teeth, 171
- * columns) whose table entry is selected by scanning every entry with masks,
- * and whose additions run for every column, the point at infinity and zero
- * columns being resolved by masked selection: the sequence of operations and
- * memory accesses does not depend on the scalar. g^r uses the same comb in
- * F_p^2. Every inversion of a secret-dependent value is blinded by a random
- * factor. The residual leaks are those of OpenSSL's BN add/sub (word-length
- * normalisation of intermediate values).
+ * Secret scalars (z, (a+z)^-1, r) go through a fixed-base Lim-Lee comb (6
+ * teeth; 4 tables of 43 columns for P and for gamma = 1 + i·g, built once,
+ * and for a receiver's [b]P + Z; 2 tables of 86 columns for a sender's)
+ * whose table entry is selected by scanning every entry with masks, and
+ * whose additions run for every column and table, the point at infinity and
+ * zero digits being resolved by BN_consttime_swap: the sequence of
+ * operations and memory accesses does not depend on the scalar. g^r uses
+ * the same comb in F_p^2. Every inversion of a secret-dependent value is
+ * blinded by a random factor and then done by the variable-time
+ * keys_modinv_vartime() on limbs. The residual leaks are those of OpenSSL's
+ * BN add/sub (word-length normalisation of intermediate values) and
+ * BN_mod_mul_montgomery's slower path for an operand with a zero top word
+ * (the point at infinity before the first nonzero comb digit, and a value
+ * below 2^960: about 2^-63).
  *
  * Pairing: <A, B> is computed by a line table built from A (affine slopes,
- * one blinded inversion per step) evaluated at [i]B with multiplications only.
+ * one blinded inversion per step; the Miller loop runs over q - 1 in
+ * non-adjacent form, 352 chords instead of 512) evaluated at [i]B with
+ * multiplications only.
  * A receiver builds the table of its RSK once and computes
  * w = <RSK, R_(b,S)>, which equals <R_(b,S), RSK> of §6.2.2 (the reduced
  * pairing on this curve is symmetric: both points are multiples of P); the
@@ -32,6 +40,7 @@
 #include <openssl/evp.h>
 #include <sodium.h>
 
+#include "keys_modinv.h"
 #include "sakke.h"
 
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "limb tables assume little endian");
@@ -45,10 +54,12 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "limb tables assume li
 	} while (0)
 
 #define NL 16			/* 64-bit limbs of an F_p element */
-#define KL (NL + 1)		/* limbs of a comb scalar (w·d = 1026 bits) */
+#define KL (NL + 1)		/* limbs of a comb scalar (CW·CV·e <= 1088 bits) */
 #define CW 6			/* comb teeth */
-#define CD 171			/* comb columns: ceil(1024 / CW) */
-#define CN (1 << CW)		/* comb table entries */
+#define CN (1 << CW)		/* entries of one comb table */
+#define CV_P 4			/* tables for P and gamma (static, 64 KiB each) */
+#define CV_R CV_P		/* for a receiver's [b]P + Z (its lines take 0.5 MiB anyway) */
+#define CV_S 2			/* for a sender's [b]P + Z (32 KiB; a GMS has many) */
 #define MAX_TRIES 64
 
 /* Parameter set 1 (RFC 6509 Appendix A). */
@@ -88,11 +99,17 @@ struct fe2 {
 	BIGNUM *a, *b;
 };
 
-/* Comb table: entry u = sum of [2^(t·CD)]X over the bits t of u (affine x, y), or
- * the product of gamma^(2^(t·CD)) (re, im); Montgomery limbs. Entry 0 is a
- * harmless filler (X itself, or 1). */
+/*
+ * Comb with v tables of e columns each (Lim-Lee): the scalar bit t·v·e + s·e + j
+ * (tooth t, table s, column j) is read in column j of table s, and entry u of
+ * table s is the sum of [2^(t·v·e + s·e)]X over the bits t of u (affine x, y),
+ * or the product of gamma^(2^(t·v·e + s·e)) (re, im); Montgomery limbs. Entry
+ * 0 is a harmless filler (X itself, or 1). A multiplication costs e
+ * doublings and v·e additions.
+ */
 struct comb {
-	uint64_t t[CN][2][NL];
+	unsigned int v, e;
+	uint64_t t[][CN][2][NL];
 };
 
 /* Miller-loop lines of a point A: line k at [i]B is lam[k]·Bx + mu[k] + i·By. */
@@ -116,12 +133,13 @@ struct sakke_receiver {
 
 static struct {
 	BIGNUM *p, *q, *qm1, *one;	/* one in Montgomery form */
-	BN_MONT_CTX *mp;
+	BN_MONT_CTX *mp, *mq;		/* Montgomery contexts mod p, mod q */
 	BIGNUM *px, *py;		/* P, Montgomery form */
 	struct comb *ptab, *gtab;	/* comb tables of P and gamma = 1 + i·g */
-	uint64_t q1[NL], q2[NL], q4[NL];	/* q, 2q, 4q as limbs */
-	uint64_t one_l[NL];
+	uint64_t p1[NL], q1[NL], q2[NL], q4[NL];	/* p, q, 2q, 4q as limbs */
 	size_t nlines;
+	int8_t naf[8 * SAKKE_L + 1];	/* q - 1 in NAF, least significant digit first */
+	int nnaf;			/* its digits; the top one is 1 */
 	EVP_MD *md;
 	uint8_t pb[SAKKE_L], qb[SAKKE_L], pe[SAKKE_POINT_LEN], gb[SAKKE_L];
 	int ok;
@@ -163,6 +181,35 @@ frandom(BIGNUM *r, BN_CTX *bn)
 	return ok;
 }
 
+static int
+limbs_to_bn(BIGNUM *r, const uint64_t l[NL])
+{
+	return BN_lebin2bn((const unsigned char *)l, NL * 8, r) != NULL;
+}
+
+static int
+bn_to_limbs(uint64_t l[NL], const BIGNUM *a)
+{
+	return BN_bn2lebinpad(a, (unsigned char *)l, NL * 8) == NL * 8;
+}
+
+/*
+ * a = a^-1 mod m (m = p or q as limbs, a in [1, m-1]) by the variable-time
+ * keys_modinv_vartime(): a is public or blinded.
+ */
+static int
+bn_inv_vartime(BIGNUM *a, const uint64_t m[NL])
+{
+	uint64_t l[NL];
+	int rc;
+
+	rc = -KEYS_E_CRYPTO;
+	if (bn_to_limbs(l, a) && keys_modinv_vartime(l, l, m, NL) == 0 && limbs_to_bn(a, l))
+		rc = 0;
+	WIPE(l);
+	return rc;
+}
+
 /*
  * r = 1/a. With |blind|, a is multiplied by a random β first and the
  * result by β again, so the variable-time inversion never sees a.
@@ -191,11 +238,9 @@ finv(BIGNUM *r, const BIGNUM *a, int blind, BN_CTX *bn)
 	} else if (BN_copy(t, a) == NULL) {
 		goto out;
 	}
-	ERR_set_mark();
-	if (BN_from_montgomery(t, t, S.mp, bn) && BN_mod_inverse(t, t, S.p, bn) != NULL &&
+	if (BN_from_montgomery(t, t, S.mp, bn) && bn_inv_vartime(t, S.p1) == 0 &&
 	    BN_to_montgomery(r, t, S.mp, bn) && (!blind || fmul(r, r, beta, bn)))
 		rc = 0;
-	ERR_pop_to_mark();
 out:
 	BN_CTX_end(bn);
 	return rc;
@@ -225,18 +270,6 @@ fdec(BIGNUM *r, const uint8_t in[SAKKE_L], BN_CTX *bn)
 	if (BN_cmp(r, S.p) >= 0)
 		return -KEYS_E_POINT;
 	return BN_to_montgomery(r, r, S.mp, bn) ? 0 : -KEYS_E_CRYPTO;
-}
-
-static int
-limbs_to_bn(BIGNUM *r, const uint64_t l[NL])
-{
-	return BN_lebin2bn((const unsigned char *)l, NL * 8, r) != NULL;
-}
-
-static int
-bn_to_limbs(uint64_t l[NL], const BIGNUM *a)
-{
-	return BN_bn2lebinpad(a, (unsigned char *)l, NL * 8) == NL * 8;
 }
 
 /* (a + bi)^2 = (a + b)(a - b) + 2ab·i */
@@ -270,22 +303,6 @@ fe2_mul(struct fe2 *r, const struct fe2 *x, const struct fe2 *y, BN_CTX *bn)
 	ok = t != NULL && fmul(ac, x->a, y->a, bn) && fmul(bd, x->b, y->b, bn) &&
 	     fadd(s, x->a, x->b) && fadd(t, y->a, y->b) && fmul(s, s, t, bn) &&
 	     fsub(s, s, ac) && fsub(r->b, s, bd) && fsub(r->a, ac, bd);
-	BN_CTX_end(bn);
-	return ok;
-}
-
-/* (a + bi)(c + i) = (ac - b) + (a + bc)·i: multiplication by a scaled line */
-static int
-fe2_mul_line(struct fe2 *v, const BIGNUM *c, BN_CTX *bn)
-{
-	BIGNUM *ac, *bc;
-	int ok;
-
-	BN_CTX_start(bn);
-	ac = BN_CTX_get(bn);
-	bc = BN_CTX_get(bn);
-	ok = bc != NULL && fmul(ac, v->a, c, bn) && fmul(bc, v->b, c, bn) &&
-	     fsub(ac, ac, v->b) && fadd(v->b, v->a, bc) && BN_copy(v->a, ac) != NULL;
 	BN_CTX_end(bn);
 	return ok;
 }
@@ -521,29 +538,46 @@ ct_eq_mask(uint64_t a, uint64_t b)
 	return ((d | (0 - d)) >> 63) - 1;	/* all ones when equal */
 }
 
-static void
-comb_select(uint64_t out[2][NL], const struct comb *tab, unsigned int u)
+/* A comb of |v| tables covering 1024-bit scalars; NULL without memory. */
+static struct comb *
+comb_new(unsigned int v)
 {
-	unsigned int k, j;
+	struct comb *tab = malloc(sizeof(*tab) + v * sizeof(tab->t[0]));
 
-	memset(out, 0, 2 * NL * sizeof(uint64_t));
-	for (k = 0; k < CN; k++) {
-		uint64_t m = ct_eq_mask(k, u);
-
-		for (j = 0; j < NL; j++) {
-			out[0][j] |= tab->t[k][0][j] & m;
-			out[1][j] |= tab->t[k][1][j] & m;
-		}
+	if (tab != NULL) {
+		tab->v = v;
+		tab->e = (8 * SAKKE_L + CW * v - 1) / (CW * v);
 	}
+	return tab;
 }
 
+/* Entry |u| of table |s|, read by scanning every entry with masks. */
+static void
+comb_select(uint64_t out[2][NL], const struct comb *tab, unsigned int s, unsigned int u)
+{
+	const uint64_t *row = &tab->t[s][0][0][0];
+	uint64_t acc[2 * NL] = { 0 };
+	unsigned int k, j;
+
+	/* one flat accumulator: the compiler keeps it in vector registers */
+	for (k = 0; k < CN; k++, row += 2 * NL) {
+		uint64_t m = ct_eq_mask(k, u);
+
+		for (j = 0; j < 2 * NL; j++)
+			acc[j] |= row[j] & m;
+	}
+	memcpy(out, acc, sizeof(acc));
+	WIPE(acc);
+}
+
+/* The digit of column |j| of table |s|: bit t is scalar bit t·v·e + s·e + j. */
 static unsigned int
-comb_column(const uint64_t k[KL], unsigned int i)
+comb_column(const uint64_t k[KL], const struct comb *tab, unsigned int s, unsigned int j)
 {
 	unsigned int t, u = 0;
 
 	for (t = 0; t < CW; t++) {
-		unsigned int bit = t * CD + i;
+		unsigned int bit = (t * tab->v + s) * tab->e + j;
 
 		u |= (unsigned int)((k[bit / 64] >> (bit % 64)) & 1) << t;
 	}
@@ -561,109 +595,172 @@ scalar_limbs(uint64_t k[KL], const uint8_t in[SAKKE_L])
 		k[i / 8] |= (uint64_t)in[SAKKE_L - 1 - i] << (8 * (i % 8));
 }
 
-static void
-sel3(uint64_t out[NL], const uint64_t a[NL], uint64_t ma, const uint64_t b[NL], uint64_t mb,
-     const uint64_t c[NL], uint64_t mc)
+/*
+ * Give |a| room for NL words, as BN_consttime_swap() reads and writes NL
+ * words of both operands (an allocation never shrinks afterwards).
+ */
+static int
+bn_reserve(BIGNUM *a)
 {
-	unsigned int j;
+	return BN_set_bit(a, NL * 64 - 1) && BN_clear_bit(a, NL * 64 - 1);
+}
 
-	for (j = 0; j < NL; j++)
-		out[j] = (a[j] & ma) | (b[j] & mb) | (c[j] & mc);
+/* (a, b) = (b, a) when |cond| is nonzero, without a branch (points). */
+static void
+pt_cswap(struct pt *a, struct pt *b, uint64_t cond)
+{
+	BN_consttime_swap((BN_ULONG)cond, a->x, b->x, NL);
+	BN_consttime_swap((BN_ULONG)cond, a->y, b->y, NL);
+	BN_consttime_swap((BN_ULONG)cond, a->z, b->z, NL);
 }
 
 /*
- * r = [k]X from X's comb table. Per column: Q = 2Q, A = T[u], S = Q + A,
- * then Q = u == 0 ? Q : (Q = O ? A : S), by masks.
+ * r = [k]X from X's comb tables, k < q. Per column: Q = 2Q, then per table
+ * A = T[u], S = Q + A, S = (Q = O) ? A : S, Q = (u = 0) ? Q : S, the
+ * selections by constant-time swaps. For k < q no addition meets Q = ±A
+ * (the partial sums are distinct sub-patterns of k's bits, all below q).
  */
 static int
 comb_mul(struct pt *r, const struct comb *tab, const uint64_t k[KL], BN_CTX *bn)
 {
-	uint64_t a[2][NL], lq[3][NL], ls[3][NL], out[NL], inf = ~(uint64_t)0;
+	uint64_t a[2][NL], inf = ~(uint64_t)0;
 	struct pt ap, s;
-	int i, c, ok;
+	unsigned int t;
+	int i, ok;
 
 	BN_CTX_start(bn);
-	ok = pt_get(&ap, bn) && pt_get(&s, bn) && pt_set_inf(r);
-	for (i = CD - 1; ok && i >= 0; i--) {
-		unsigned int u = comb_column(k, (unsigned int)i);
-		uint64_t mz = ct_eq_mask(u, 0);
+	ok = pt_get(&ap, bn) && pt_get(&s, bn) && bn_reserve(ap.x) && bn_reserve(ap.y) &&
+	     bn_reserve(ap.z) && bn_reserve(s.x) && bn_reserve(s.y) && bn_reserve(s.z) &&
+	     bn_reserve(r->x) && bn_reserve(r->y) && bn_reserve(r->z) && pt_set_inf(r);
+	for (i = (int)tab->e - 1; ok && i >= 0; i--) {
+		ok = pt_dbl(r, r, bn);
+		for (t = 0; ok && t < tab->v; t++) {
+			unsigned int u = comb_column(k, tab, t, (unsigned int)i);
+			uint64_t mz = ct_eq_mask(u, 0);
 
-		comb_select(a, tab, u);
-		ok = pt_dbl(r, r, bn) && limbs_to_bn(ap.x, a[0]) && limbs_to_bn(ap.y, a[1]) &&
-		     BN_copy(ap.z, S.one) && pt_madd(&s, r, &ap, NULL, NULL, bn) &&
-		     bn_to_limbs(lq[0], r->x) && bn_to_limbs(lq[1], r->y) &&
-		     bn_to_limbs(lq[2], r->z) && bn_to_limbs(ls[0], s.x) &&
-		     bn_to_limbs(ls[1], s.y) && bn_to_limbs(ls[2], s.z);
-		for (c = 0; ok && c < 3; c++) {
-			const uint64_t *l = c < 2 ? a[c] : S.one_l;
-			BIGNUM *dst = c == 0 ? r->x : c == 1 ? r->y : r->z;
-
-			sel3(out, lq[c], mz, l, ~mz & inf, ls[c], ~mz & ~inf);
-			ok = limbs_to_bn(dst, out);
+			comb_select(a, tab, t, u);
+			ok = limbs_to_bn(ap.x, a[0]) && limbs_to_bn(ap.y, a[1]) &&
+			     BN_copy(ap.z, S.one) && pt_madd(&s, r, &ap, NULL, NULL, bn);
+			if (!ok)
+				break;
+			pt_cswap(&s, &ap, inf);
+			pt_cswap(r, &s, ~mz);
+			inf &= mz;
 		}
-		inf &= mz;
 	}
 	sodium_memzero(a, sizeof(a));
-	sodium_memzero(lq, sizeof(lq));
-	sodium_memzero(ls, sizeof(ls));
-	sodium_memzero(out, sizeof(out));
 	BN_CTX_end(bn);
 	return ok ? 0 : -KEYS_E_CRYPTO;
 }
 
-/* Comb table of an affine point x of order q (public). */
+/*
+ * Jacobian points a[0..n-1] (public, none at infinity) to affine with one
+ * inversion (Montgomery's trick): pr[i] = z_0···z_i, then walking down
+ * 1/z_i = pr[i-1] / (z_0···z_i).
+ */
 static int
-comb_build(struct comb *tab, const struct pt *x, BN_CTX *bn)
+pt_affine_batch(struct pt *a, unsigned int n, BN_CTX *bn)
 {
-	struct pt b[CW], a, c;
-	int i, j, ok = 1, rc = 0;
-	unsigned int u;
+	BIGNUM *pr[CN], *inv, *zi, *z2;
+	unsigned int i;
+	int ok = n >= 1 && n <= CN, rc;
 
 	BN_CTX_start(bn);
-	for (i = 0; i < CW; i++)
-		ok = ok && pt_get(&b[i], bn);
-	ok = ok && pt_get(&a, bn) && pt_get(&c, bn) && pt_copy(&b[0], x);
-	/* b[i] = [2^(i·CD)]x, affine */
-	for (i = 1; ok && rc == 0 && i < CW; i++) {
-		ok = pt_copy(&b[i], &b[i - 1]);
-		for (j = 0; ok && j < CD; j++)
-			ok = pt_dbl(&b[i], &b[i], bn);
-		if (ok)
-			rc = pt_affine(&b[i], 0, bn);
-	}
-	ok = ok && rc == 0 && bn_to_limbs(tab->t[0][0], x->x) && bn_to_limbs(tab->t[0][1], x->y);
-	for (u = 1; ok && rc == 0 && u < CN; u++) {
-		int top = 31 - __builtin_clz(u);
-		unsigned int rest = u & ~(1u << top);
-
-		ok = pt_copy(&c, &b[top]);
-		if (ok && rest != 0) {
-			/* T[u] = b[top] + T[rest] */
-			ok = limbs_to_bn(a.x, tab->t[rest][0]) &&
-			     limbs_to_bn(a.y, tab->t[rest][1]) && BN_copy(a.z, S.one) &&
-			     pt_madd_public(&c, &a, bn);
-			if (ok)
-				rc = BN_is_zero(c.z) ? -KEYS_E_POINT : pt_affine(&c, 0, bn);
-		}
-		ok = ok && rc == 0 && bn_to_limbs(tab->t[u][0], c.x) &&
-		     bn_to_limbs(tab->t[u][1], c.y);
+	for (i = 0; ok && i < n; i++)
+		ok = (pr[i] = BN_CTX_get(bn)) != NULL;
+	inv = BN_CTX_get(bn);
+	zi = BN_CTX_get(bn);
+	z2 = BN_CTX_get(bn);
+	ok = ok && z2 != NULL && BN_copy(pr[0], a[0].z) != NULL;
+	for (i = 1; ok && i < n; i++)
+		ok = fmul(pr[i], pr[i - 1], a[i].z, bn);
+	rc = ok ? finv(inv, pr[n - 1], 0, bn) : -KEYS_E_CRYPTO;
+	for (i = n; rc == 0 && i-- > 0;) {
+		/* zi = 1/z_i; inv becomes 1/(z_0···z_(i-1)) */
+		ok = i == 0 ? BN_copy(zi, inv) != NULL
+			    : fmul(zi, inv, pr[i - 1], bn) && fmul(inv, inv, a[i].z, bn);
+		ok = ok && fmul(z2, zi, zi, bn) && fmul(a[i].x, a[i].x, z2, bn) &&
+		     fmul(z2, z2, zi, bn) && fmul(a[i].y, a[i].y, z2, bn) &&
+		     BN_copy(a[i].z, S.one) != NULL;
+		if (!ok)
+			rc = -KEYS_E_CRYPTO;
 	}
 	BN_CTX_end(bn);
-	if (rc == 0 && !ok)
-		rc = -KEYS_E_CRYPTO;
 	return rc;
 }
 
-/* Comb table of gamma = 1 + i·g in F_p^2 (entry u: product of gamma^(2^(t·CD))). */
+/* Base points [2^(m·e)]x, m < n, affine. */
+static int
+comb_bases(struct pt *b, unsigned int n, unsigned int e, const struct pt *x, BN_CTX *bn)
+{
+	unsigned int m, j;
+	int ok = pt_copy(&b[0], x);
+
+	for (m = 1; ok && m < n; m++) {
+		ok = pt_copy(&b[m], &b[m - 1]);
+		for (j = 0; ok && j < e; j++)
+			ok = pt_dbl(&b[m], &b[m], bn);
+	}
+	if (!ok)
+		return -KEYS_E_CRYPTO;
+	/* b[m] = O would mean x is not of order q */
+	for (m = 1; m < n; m++)
+		if (BN_is_zero(b[m].z))
+			return -KEYS_E_POINT;
+	return n > 1 ? pt_affine_batch(b + 1, n - 1, bn) : 0;
+}
+
+/*
+ * Comb tables of an affine point x of order q (public). Entry u of table s
+ * is b[top·v + s] + T_s[rest] (top the highest bit of u), computed in
+ * Jacobian coordinates and made affine together, table by table.
+ */
+static int
+comb_build(struct comb *tab, const struct pt *x, BN_CTX *bn)
+{
+	struct pt b[CW * CV_P], t[CN];
+	unsigned int i, s, u, n = CW * tab->v;
+	int ok = n <= CW * CV_P, rc;
+
+	BN_CTX_start(bn);
+	for (i = 0; ok && i < n; i++)
+		ok = pt_get(&b[i], bn);
+	for (u = 0; ok && u < CN; u++)
+		ok = pt_get(&t[u], bn);
+	rc = ok ? comb_bases(b, n, tab->e, x, bn) : -KEYS_E_CRYPTO;
+	for (s = 0; rc == 0 && s < tab->v; s++) {
+		ok = pt_copy(&t[0], x);
+		for (u = 1; ok && u < CN; u++) {
+			unsigned int top = 31 - (unsigned int)__builtin_clz(u);
+			unsigned int rest = u & ~(1u << top);
+
+			ok = rest == 0 ? pt_copy(&t[u], &b[top * tab->v + s])
+				       : pt_copy(&t[u], &t[rest]) &&
+						 pt_madd_public(&t[u], &b[top * tab->v + s], bn);
+			if (ok && BN_is_zero(t[u].z))
+				rc = -KEYS_E_POINT;
+		}
+		if (rc == 0)
+			rc = ok ? pt_affine_batch(t + 1, CN - 1, bn) : -KEYS_E_CRYPTO;
+		for (u = 0; rc == 0 && u < CN; u++)
+			if (!bn_to_limbs(tab->t[s][u][0], t[u].x) ||
+			    !bn_to_limbs(tab->t[s][u][1], t[u].y))
+				rc = -KEYS_E_CRYPTO;
+	}
+	BN_CTX_end(bn);
+	return rc;
+}
+
+/* Comb tables of gamma = 1 + i·g in F_p^2 (entries: products of gamma^(2^(m·e))). */
 static int
 gcomb_build(struct comb *tab, const BIGNUM *gm, BN_CTX *bn)
 {
-	struct fe2 b[CW], t, a;
-	int i, j, ok = 1;
-	unsigned int u;
+	struct fe2 b[CW * CV_P], t, a;
+	unsigned int i, j, s, u, n = CW * tab->v;
+	int ok = n <= CW * CV_P;
 
 	BN_CTX_start(bn);
-	for (i = 0; i < CW; i++) {
+	for (i = 0; ok && i < n; i++) {
 		b[i].a = BN_CTX_get(bn);
 		b[i].b = BN_CTX_get(bn);
 	}
@@ -671,21 +768,24 @@ gcomb_build(struct comb *tab, const BIGNUM *gm, BN_CTX *bn)
 	t.b = BN_CTX_get(bn);
 	a.a = BN_CTX_get(bn);
 	a.b = BN_CTX_get(bn);
-	ok = a.b != NULL && BN_copy(b[0].a, S.one) && BN_copy(b[0].b, gm);
-	for (i = 1; ok && i < CW; i++) {
+	ok = ok && a.b != NULL && BN_copy(b[0].a, S.one) && BN_copy(b[0].b, gm);
+	for (i = 1; ok && i < n; i++) {
 		ok = BN_copy(b[i].a, b[i - 1].a) && BN_copy(b[i].b, b[i - 1].b);
-		for (j = 0; ok && j < CD; j++)
+		for (j = 0; ok && j < tab->e; j++)
 			ok = fe2_sqr(&b[i], &b[i], bn);
 	}
-	ok = ok && bn_to_limbs(tab->t[0][0], S.one) && (BN_zero(t.b), 1) &&
-	     bn_to_limbs(tab->t[0][1], t.b);
-	for (u = 1; ok && u < CN; u++) {
-		int top = 31 - __builtin_clz(u);
-		unsigned int rest = u & ~(1u << top);
+	for (s = 0; ok && s < tab->v; s++) {
+		ok = bn_to_limbs(tab->t[s][0][0], S.one) && (BN_zero(t.b), 1) &&
+		     bn_to_limbs(tab->t[s][0][1], t.b);
+		for (u = 1; ok && u < CN; u++) {
+			unsigned int top = 31 - (unsigned int)__builtin_clz(u);
+			unsigned int rest = u & ~(1u << top);
 
-		ok = limbs_to_bn(a.a, tab->t[rest][0]) && limbs_to_bn(a.b, tab->t[rest][1]) &&
-		     fe2_mul(&t, &a, &b[top], bn) && bn_to_limbs(tab->t[u][0], t.a) &&
-		     bn_to_limbs(tab->t[u][1], t.b);
+			ok = limbs_to_bn(a.a, tab->t[s][rest][0]) &&
+			     limbs_to_bn(a.b, tab->t[s][rest][1]) &&
+			     fe2_mul(&t, &a, &b[top * tab->v + s], bn) &&
+			     bn_to_limbs(tab->t[s][u][0], t.a) && bn_to_limbs(tab->t[s][u][1], t.b);
+		}
 	}
 	BN_CTX_end(bn);
 	return ok ? 0 : -KEYS_E_CRYPTO;
@@ -695,18 +795,23 @@ gcomb_build(struct comb *tab, const BIGNUM *gm, BN_CTX *bn)
 static int
 gcomb_pow(struct fe2 *v, const uint64_t k[KL], BN_CTX *bn)
 {
+	const struct comb *tab = S.gtab;
 	uint64_t a[2][NL];
 	struct fe2 e;
+	unsigned int t;
 	int i, ok;
 
 	BN_CTX_start(bn);
 	e.a = BN_CTX_get(bn);
 	e.b = BN_CTX_get(bn);
 	ok = e.b != NULL && BN_copy(v->a, S.one) && (BN_zero(v->b), 1);
-	for (i = CD - 1; ok && i >= 0; i--) {
-		comb_select(a, S.gtab, comb_column(k, (unsigned int)i));
-		ok = fe2_sqr(v, v, bn) && limbs_to_bn(e.a, a[0]) && limbs_to_bn(e.b, a[1]) &&
-		     fe2_mul(v, v, &e, bn);
+	for (i = (int)tab->e - 1; ok && i >= 0; i--) {
+		ok = fe2_sqr(v, v, bn);
+		for (t = 0; ok && t < tab->v; t++) {
+			comb_select(a, tab, t, comb_column(k, tab, t, (unsigned int)i));
+			ok = limbs_to_bn(e.a, a[0]) && limbs_to_bn(e.b, a[1]) &&
+			     fe2_mul(v, v, &e, bn);
+		}
 	}
 	sodium_memzero(a, sizeof(a));
 	BN_CTX_end(bn);
@@ -745,10 +850,13 @@ line_put(struct lines *l, size_t k, const BIGNUM *lam, const BIGNUM *cx, const B
 
 /*
  * The Miller loop of §3.2 run over C = multiples of |x| (affine), keeping
- * each line's slope: tangent l = 3(Cx^2 - 1)/(2Cy), chord l = (Cy - Ry)/(Cx - Rx),
- * for the bits of q - 1 from the second most significant down. Inversions
- * are blinded (x may be the RSK). -KEYS_E_POINT if a slope is undefined
- * (x not of order q).
+ * each line's slope: tangent l = 3(Cx^2 - 1)/(2Cy), chord l = (Cy -+ Ry)/(Cx - Rx),
+ * for the digits of q - 1 from the second most significant down. The digits
+ * are q - 1 in non-adjacent form (one third nonzero instead of one half): a
+ * digit -1 adds -R through the chord to -R; the extra vertical line it
+ * implies, like all vertical lines, takes an F_p value at [i]Q and vanishes
+ * in PF_p, so the pairing value is that of §3.2. Inversions are blinded (x
+ * may be the RSK). -KEYS_E_POINT if a slope is undefined (x not of order q).
  */
 static int
 lines_build(struct lines *l, const struct pt *x, BN_CTX *bn)
@@ -770,7 +878,7 @@ lines_build(struct lines *l, const struct pt *x, BN_CTX *bn)
 	    !BN_copy(cy, x->y))
 		goto out;
 	rc = 0;
-	for (i = BN_num_bits(S.qm1) - 2; rc == 0 && i >= 0; i--) {
+	for (i = S.nnaf - 2; rc == 0 && i >= 0; i--) {
 		/* tangent: l = 3(Cx^2 - 1) / (2 Cy); C = [2]C */
 		if (!fmul(num, cx, cx, bn) || !fsub(num, num, S.one) || !fadd(den, num, num) ||
 		    !fadd(num, num, den) || !fadd(den, cy, cy)) {
@@ -786,10 +894,11 @@ lines_build(struct lines *l, const struct pt *x, BN_CTX *bn)
 				 fsub(num, num, cx) && fsub(den, cx, num) &&
 				 fmul(den, den, lam, bn) && fsub(cy, den, cy) && BN_copy(cx, num)))
 			rc = -KEYS_E_CRYPTO;
-		if (rc < 0 || !BN_is_bit_set(S.qm1, i))
+		if (rc < 0 || S.naf[i] == 0)
 			continue;
-		/* chord: l = (Cy - Ry) / (Cx - Rx); C = C + R */
-		if (!fsub(den, cx, x->x) || !fsub(num, cy, x->y)) {
+		/* chord: l = (Cy -+ Ry) / (Cx - Rx); C = C +- R */
+		if (!fsub(den, cx, x->x) ||
+		    !(S.naf[i] > 0 ? fsub(num, cy, x->y) : fadd(num, cy, x->y))) {
 			rc = -KEYS_E_CRYPTO;
 			break;
 		}
@@ -809,6 +918,38 @@ out:
 	return rc;
 }
 
+/* lines_eval's scratch values: its steps draw nothing from the BN_CTX. */
+struct ev {
+	BIGNUM *qx, *iy, *c, *t0, *t1;
+};
+
+/*
+ * v = v · (c + i) for line k, c = lam·qx + mu·iy:
+ * (a + bi)(c + i) = (ac - b) + (a + bc)·i
+ */
+static int
+ev_line(struct fe2 *v, const struct lines *l, size_t k, struct ev *e, BN_CTX *bn)
+{
+	BIGNUM *nb = e->t1;
+
+	if (!(fmul(e->c, l->lam[k], e->qx, bn) && fmul(e->t0, l->mu[k], e->iy, bn) &&
+	      fadd(e->c, e->c, e->t0) && fmul(e->t0, v->a, e->c, bn) &&
+	      fmul(nb, v->b, e->c, bn) && fadd(nb, nb, v->a) && fsub(v->a, e->t0, v->b)))
+		return 0;
+	e->t1 = v->b;	/* swap the handles, not the values */
+	v->b = nb;
+	return 1;
+}
+
+/* v = v^2: (a + bi)^2 = (a + b)(a - b) + 2ab·i */
+static int
+ev_sqr(struct fe2 *v, struct ev *e, BN_CTX *bn)
+{
+	return fadd(e->t0, v->a, v->b) && fsub(e->t1, v->a, v->b) &&
+	       fmul(v->b, v->a, v->b, bn) && fadd(v->b, v->b, v->b) &&
+	       fmul(v->a, e->t0, e->t1, bn);
+}
+
 /*
  * Evaluate a line table at [i]Q = (-Qx, i·Qy) (§3.2): each line
  * l(Qx + Cx) - Cy + i·Qy is scaled by 1/Qy (an F_p factor, invisible in PF_p)
@@ -819,36 +960,32 @@ static int
 lines_eval(uint8_t out[SAKKE_L], const struct lines *l, const struct pt *q, int blind,
 	   BN_CTX *bn)
 {
-	BIGNUM *iy, *qx, *c, *t;
+	struct ev e;
 	struct fe2 v;
 	size_t k = 0;
 	int i, rc, ok;
 
 	BN_CTX_start(bn);
-	iy = BN_CTX_get(bn);
-	qx = BN_CTX_get(bn);
-	c = BN_CTX_get(bn);
-	t = BN_CTX_get(bn);
+	e.iy = BN_CTX_get(bn);
+	e.qx = BN_CTX_get(bn);
+	e.c = BN_CTX_get(bn);
+	e.t0 = BN_CTX_get(bn);
+	e.t1 = BN_CTX_get(bn);
 	v.a = BN_CTX_get(bn);
 	v.b = BN_CTX_get(bn);
-	rc = v.b == NULL ? -KEYS_E_NOMEM : finv(iy, q->y, blind, bn);
+	rc = v.b == NULL ? -KEYS_E_NOMEM : finv(e.iy, q->y, blind, bn);
 	if (rc < 0)
 		goto out;
-	ok = fmul(qx, q->x, iy, bn) && BN_copy(v.a, S.one) && (BN_zero(v.b), 1);
-	for (i = BN_num_bits(S.qm1) - 2; ok && i >= 0; i--) {
+	ok = fmul(e.qx, q->x, e.iy, bn) && BN_copy(v.a, S.one) && (BN_zero(v.b), 1);
+	for (i = S.nnaf - 2; ok && i >= 0; i--) {
 		/* v = v^2 · tangent */
-		ok = fe2_sqr(&v, &v, bn) && fmul(c, l->lam[k], qx, bn) &&
-		     fmul(t, l->mu[k], iy, bn) && fadd(c, c, t) && fe2_mul_line(&v, c, bn);
-		k++;
-		if (!ok || !BN_is_bit_set(S.qm1, i))
-			continue;
+		ok = ev_sqr(&v, &e, bn) && ev_line(&v, l, k++, &e, bn);
 		/* v = v · chord */
-		ok = fmul(c, l->lam[k], qx, bn) && fmul(t, l->mu[k], iy, bn) && fadd(c, c, t) &&
-		     fe2_mul_line(&v, c, bn);
-		k++;
+		if (ok && S.naf[i] != 0)
+			ok = ev_line(&v, l, k++, &e, bn);
 	}
 	/* final exponentiation: t = v^4 */
-	ok = ok && fe2_sqr(&v, &v, bn) && fe2_sqr(&v, &v, bn);
+	ok = ok && ev_sqr(&v, &e, bn) && ev_sqr(&v, &e, bn);
 	rc = ok ? fe2_rep(out, &v, bn) : -KEYS_E_CRYPTO;
 out:
 	BN_CTX_end(bn);
@@ -957,6 +1094,26 @@ hex_bn(BIGNUM **r, const char *hex)
 	return BN_hex2bn(r, buf) != 0;
 }
 
+/* The non-adjacent form of a public n > 0 into |d| (least significant first). */
+static int
+naf_build(int8_t d[8 * SAKKE_L + 1], int *nd, const BIGNUM *n, BIGNUM *t)
+{
+	int i = 0, ok = BN_copy(t, n) != NULL;
+
+	while (ok && !BN_is_zero(t) && i < 8 * SAKKE_L + 1) {
+		d[i] = 0;
+		if (BN_is_odd(t)) {
+			/* 1 when t = 1 mod 4, -1 when t = 3 mod 4: then t -= d[i] is 0 mod 4 */
+			d[i] = BN_is_bit_set(t, 1) ? -1 : 1;
+			ok = d[i] > 0 ? BN_sub_word(t, 1) : BN_add_word(t, 1);
+		}
+		ok = ok && BN_rshift1(t, t);
+		i++;
+	}
+	*nd = i;
+	return ok && BN_is_zero(t) && i >= 2;
+}
+
 static void
 setup(void)
 {
@@ -966,17 +1123,19 @@ setup(void)
 	int ok;
 
 	S.mp = BN_MONT_CTX_new();
+	S.mq = BN_MONT_CTX_new();
 	S.one = BN_new();
 	S.qm1 = BN_new();
-	S.ptab = malloc(sizeof(*S.ptab));
-	S.gtab = malloc(sizeof(*S.gtab));
+	S.ptab = comb_new(CV_P);
+	S.gtab = comb_new(CV_P);
 	S.md = EVP_MD_fetch(NULL, "SHA256", NULL);
 	ok = bn != NULL && t != NULL && S.mp != NULL && S.one != NULL && S.qm1 != NULL &&
 	     S.ptab != NULL && S.gtab != NULL && S.md != NULL && hex_bn(&S.p, P_HEX) &&
 	     hex_bn(&S.q, Q_HEX) && hex_bn(&px, PX_HEX) && hex_bn(&py, PY_HEX) &&
 	     hex_bn(&g, G_HEX) && BN_MONT_CTX_set(S.mp, S.p, bn) &&
+	     S.mq != NULL && BN_MONT_CTX_set(S.mq, S.q, bn) &&
 	     BN_to_montgomery(S.one, BN_value_one(), S.mp, bn) && BN_copy(S.qm1, S.q) &&
-	     BN_sub_word(S.qm1, 1) && bn_to_limbs(S.one_l, S.one) && bn_to_limbs(S.q1, S.q) &&
+	     BN_sub_word(S.qm1, 1) && bn_to_limbs(S.q1, S.q) && bn_to_limbs(S.p1, S.p) &&
 	     BN_lshift1(t, S.q) && bn_to_limbs(S.q2, t) && BN_lshift(t, S.q, 2) &&
 	     bn_to_limbs(S.q4, t) && BN_bn2binpad(S.p, S.pb, SAKKE_L) == SAKKE_L &&
 	     BN_bn2binpad(S.q, S.qb, SAKKE_L) == SAKKE_L &&
@@ -990,12 +1149,13 @@ setup(void)
 	if (ok) {
 		int i;
 
-		/* tangent steps plus one chord per set bit below the top of q - 1 */
-		S.nlines = (size_t)BN_num_bits(S.qm1) - 1;
-		for (i = BN_num_bits(S.qm1) - 2; i >= 0; i--)
-			S.nlines += (size_t)BN_is_bit_set(S.qm1, i);
+		/* tangent steps plus one chord per nonzero digit below the top */
+		ok = naf_build(S.naf, &S.nnaf, S.qm1, t);
+		S.nlines = (size_t)S.nnaf - 1;
+		for (i = S.nnaf - 2; i >= 0; i--)
+			S.nlines += (size_t)(S.naf[i] != 0);
 		BN_CTX_start(bn);
-		ok = pt_get(&pp, bn) && BN_copy(pp.x, px) && BN_copy(pp.y, py) &&
+		ok = ok && pt_get(&pp, bn) && BN_copy(pp.x, px) && BN_copy(pp.y, py) &&
 		     BN_copy(pp.z, S.one) && comb_build(S.ptab, &pp, bn) == 0 &&
 		     gcomb_build(S.gtab, g, bn) == 0;
 		BN_CTX_end(bn);
@@ -1148,7 +1308,7 @@ sakke_kms_rsk(uint8_t rsk[SAKKE_POINT_LEN], const uint8_t z[SAKKE_SCALAR_LEN],
 	      const uint8_t *id, size_t id_len)
 {
 	uint8_t kb[SAKKE_L];
-	BIGNUM *zz, *a, *beta;
+	BIGNUM *zz, *a, *beta, *u;
 	BN_CTX *bn;
 	int rc;
 
@@ -1160,7 +1320,8 @@ sakke_kms_rsk(uint8_t rsk[SAKKE_POINT_LEN], const uint8_t z[SAKKE_SCALAR_LEN],
 	zz = BN_CTX_get(bn);
 	a = BN_CTX_get(bn);
 	beta = BN_CTX_get(bn);
-	rc = beta == NULL ? -KEYS_E_NOMEM : z_load(zz, z);
+	u = BN_CTX_get(bn);
+	rc = u == NULL ? -KEYS_E_NOMEM : z_load(zz, z);
 	if (rc == 0)
 		rc = id_modq(a, id, id_len, bn);
 	if (rc < 0)
@@ -1175,10 +1336,17 @@ sakke_kms_rsk(uint8_t rsk[SAKKE_POINT_LEN], const uint8_t z[SAKKE_SCALAR_LEN],
 		rc = -KEYS_E_RANGE;
 		goto out;
 	}
+	/*
+	 * u = (a + z)·beta is uniform in [1, q-1] for a random beta, whatever
+	 * a + z is: its inversion may then be variable time; the products are
+	 * Montgomery multiplications on fixed-width values.
+	 */
 	randombytes_buf(kb, sizeof(kb));
 	if (BN_bin2bn(kb, sizeof(kb), beta) == NULL || !BN_nnmod(beta, beta, S.q, bn) ||
-	    BN_is_zero(beta) || !BN_mod_mul(a, a, beta, S.q, bn) ||
-	    BN_mod_inverse(a, a, S.q, bn) == NULL || !BN_mod_mul(a, a, beta, S.q, bn) ||
+	    BN_is_zero(beta) || !BN_to_montgomery(a, a, S.mq, bn) ||
+	    !BN_mod_mul_montgomery(u, a, beta, S.mq, bn) ||
+	    bn_inv_vartime(u, S.q1) < 0 || !BN_to_montgomery(u, u, S.mq, bn) ||
+	    !BN_mod_mul_montgomery(a, u, beta, S.mq, bn) ||
 	    BN_bn2binpad(a, kb, SAKKE_L) != SAKKE_L)
 		goto out;
 	rc = mul_p(rsk, kb, bn);
@@ -1309,7 +1477,7 @@ sakke_sender_new(struct sakke_sender **out, const uint8_t zpub[SAKKE_POINT_LEN],
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return -KEYS_E_NOMEM;
-	s->itab = malloc(sizeof(*s->itab));
+	s->itab = comb_new(CV_S);
 	rc = s->itab == NULL ? -KEYS_E_NOMEM : id_dup(&s->id, &s->id_len, id, id_len);
 	if (rc == 0)
 		rc = begin(&bn);
@@ -1438,7 +1606,7 @@ sakke_receiver_new(struct sakke_receiver **out, const uint8_t rsk[SAKKE_POINT_LE
 	r = calloc(1, sizeof(*r));
 	if (r == NULL)
 		return -KEYS_E_NOMEM;
-	r->itab = malloc(sizeof(*r->itab));
+	r->itab = comb_new(CV_R);
 	rc = r->itab == NULL ? -KEYS_E_NOMEM : id_dup(&r->id, &r->id_len, id, id_len);
 	if (rc == 0)
 		rc = begin(&bn);
