@@ -72,12 +72,7 @@ loaded_index(struct loaded *l, struct ctl_err *err)
 
 		if (it.type != STORE_T_CERT)
 			continue;
-		k->uri = it.cert->kms_uri;
-		k->period_len = it.cert->period_len;
-		k->period_offset = it.cert->period_offset;
-		k->security_gateway = (it.cert->flags & STORE_CERT_SEGY) != 0;
-		memcpy(k->kpak, it.cert->kpak, sizeof(k->kpak));
-		memcpy(k->z, it.cert->z, sizeof(k->z));
+		mikey_kms_from_store(k, it.cert);
 		l->kms_p[l->n_kms++] = k;
 	}
 	for (pos = 0; store_next(l->st, &pos, &it);) {

@@ -14,7 +14,9 @@
 #include "keys_keyparams.h"
 #include "keys_period.h"
 #include "keys_uid.h"
+#include "kms.h"
 #include "mikey_sakke.h"
+#include "store.h"
 
 static const char *const variant_str[MIKEY_VARIANT_COUNT] = {
 #define STR(n, s) [MIKEY_VARIANT_##n] = s,
@@ -849,4 +851,26 @@ mikey_key_srtp(struct mikey_srtp_master *m, const struct mikey_key *k, uint8_t c
 	default:
 		return -KEYS_E_ARG;
 	}
+}
+
+void
+mikey_kms_from_cert(struct mikey_kms *k, const struct kms_cert *c)
+{
+	k->uri = c->kms_uri;
+	k->period_len = c->period_len;
+	k->period_offset = c->period_offset;
+	k->security_gateway = c->security_gateway;
+	memcpy(k->kpak, c->kpak, sizeof(k->kpak));
+	memcpy(k->z, c->z, sizeof(k->z));
+}
+
+void
+mikey_kms_from_store(struct mikey_kms *k, const struct store_cert *c)
+{
+	k->uri = c->kms_uri;
+	k->period_len = c->period_len;
+	k->period_offset = c->period_offset;
+	k->security_gateway = (c->flags & STORE_CERT_SEGY) != 0;
+	memcpy(k->kpak, c->kpak, sizeof(k->kpak));
+	memcpy(k->z, c->z, sizeof(k->z));
 }

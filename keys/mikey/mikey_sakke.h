@@ -108,6 +108,17 @@ struct mikey_kms {
 	uint8_t z[SAKKE_POINT_LEN];
 };
 
+struct kms_cert;
+struct store_cert;
+
+/* |k| from a KMS certificate; |k->uri| borrows |c->kms_uri|. Cannot fail. */
+void
+mikey_kms_from_cert(struct mikey_kms *k, const struct kms_cert *c);
+
+/* |k| from a certificate as a key store keeps it; |k->uri| borrows |c->kms_uri|. */
+void
+mikey_kms_from_store(struct mikey_kms *k, const struct store_cert *c);
+
 /* Someone we send to: identity URI (MC Service user ID, MDSI) and its KMS. */
 struct mikey_peer {
 	const char *uri;

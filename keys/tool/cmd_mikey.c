@@ -40,12 +40,7 @@ trust_load(struct trust *t, const struct store *st)
 
 		if (it.type != STORE_T_CERT)
 			continue;
-		k->uri = it.cert->kms_uri;
-		k->period_len = it.cert->period_len;
-		k->period_offset = it.cert->period_offset;
-		k->security_gateway = (it.cert->flags & STORE_CERT_SEGY) != 0;
-		memcpy(k->kpak, it.cert->kpak, sizeof(k->kpak));
-		memcpy(k->z, it.cert->z, sizeof(k->z));
+		mikey_kms_from_store(k, it.cert);
 		t->ptr[t->n] = k;
 		t->n++;
 	}

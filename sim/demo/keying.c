@@ -37,17 +37,6 @@ in_gateway(enum who w)
 	return w >= W_APPLIANCE;
 }
 
-static void
-mk_kms(struct mikey_kms *k, const struct kms_domain *d)
-{
-	k->uri = d->cert.kms_uri;
-	k->period_len = d->cert.period_len;
-	k->period_offset = d->cert.period_offset;
-	k->security_gateway = d->cert.security_gateway;
-	memcpy(k->kpak, d->cert.kpak, sizeof(k->kpak));
-	memcpy(k->z, d->cert.z, sizeof(k->z));
-}
-
 /* Both KMSs, every party's key set, identity and signing key. */
 static int
 world_make(struct world *W)
@@ -63,8 +52,8 @@ world_make(struct world *W)
 		rc = keys_period_no_unix(&W->period, W->now, PERIOD, 0);
 	if (rc < 0)
 		return rc;
-	mk_kms(&W->kms[0], W->mc);
-	mk_kms(&W->kms[1], W->sg);
+	mikey_kms_from_cert(&W->kms[0], &W->mc->cert);
+	mikey_kms_from_cert(&W->kms[1], &W->sg->cert);
 	W->trusted[0] = &W->kms[0];
 	W->trusted[1] = &W->kms[1];
 	for (w = 0; rc == 0 && w < W_N; w++) {

@@ -57,12 +57,8 @@ add_cert(struct ue_keys *k, const struct store_cert *c)
 		return -KEYS_E_RANGE;
 	m = &k->kms[k->n_kms];
 	memcpy(k->kms_uri[k->n_kms], c->kms_uri, sizeof(k->kms_uri[0]));
-	m->uri = k->kms_uri[k->n_kms];
-	m->period_len = c->period_len;
-	m->period_offset = c->period_offset;
-	m->security_gateway = (c->flags & STORE_CERT_SEGY) != 0;
-	memcpy(m->kpak, c->kpak, sizeof(m->kpak));
-	memcpy(m->z, c->z, sizeof(m->z));
+	mikey_kms_from_store(m, c);
+	m->uri = k->kms_uri[k->n_kms];	/* our copy outlives the store */
 	k->trusted[k->n_kms++] = m;
 	return 0;
 }

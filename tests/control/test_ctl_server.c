@@ -757,11 +757,7 @@ call_fix_up(struct call_fix *c, const char *store_path, const char *key_path)
 	cr_assert_eq(keys_period_no_unix(&c->pno, NOW, PERIOD, 0), 0);
 	cr_assert_eq(kms_issue(&c->alice, c->d, ALICE, c->pno), 0);
 	cr_assert_eq(kms_issue(&c->app, c->d, APPLIANCE, c->pno), 0);
-	c->kms.uri = c->d->cert.kms_uri;
-	c->kms.period_len = c->d->cert.period_len;
-	c->kms.period_offset = c->d->cert.period_offset;
-	memcpy(c->kms.kpak, c->d->cert.kpak, sizeof(c->kms.kpak));
-	memcpy(c->kms.z, c->d->cert.z, sizeof(c->kms.z));
+	mikey_kms_from_cert(&c->kms, &c->d->cert);
 	cr_assert_eq(mikey_signer_new(&c->signer, ALICE, &c->kms, c->pno, c->alice->ssk,
 				      c->alice->pvt), 0);
 

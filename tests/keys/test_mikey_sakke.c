@@ -54,17 +54,6 @@ fix_clock(void *arg)
 	return F.clock;
 }
 
-static void
-mk_kms(struct mikey_kms *k, const struct kms_domain *d)
-{
-	k->uri = d->cert.kms_uri;
-	k->period_len = d->cert.period_len;
-	k->period_offset = d->cert.period_offset;
-	k->security_gateway = d->cert.security_gateway;
-	memcpy(k->kpak, d->cert.kpak, sizeof(k->kpak));
-	memcpy(k->z, d->cert.z, sizeof(k->z));
-}
-
 static const struct mikey_kms *
 kms_of(enum who w)
 {
@@ -101,8 +90,8 @@ setup(void)
 	memset(&F, 0, sizeof(F));
 	cr_assert_eq(kms_domain_create(&F.home, "kms.example.org", PERIOD, 0, false), 0);
 	cr_assert_eq(kms_domain_create(&F.segy, "kms.segy.example.org", PERIOD, 0, true), 0);
-	mk_kms(&F.kms_home, F.home);
-	mk_kms(&F.kms_segy, F.segy);
+	mikey_kms_from_cert(&F.kms_home, &F.home->cert);
+	mikey_kms_from_cert(&F.kms_segy, &F.segy->cert);
 	F.trusted[0] = &F.kms_home;
 	F.trusted[1] = &F.kms_segy;
 	cr_assert_eq(keys_period_no_unix(&F.pno, NOW, PERIOD, 0), 0);

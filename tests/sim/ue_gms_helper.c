@@ -54,11 +54,7 @@ run(const struct store *st, int argc, char **argv)
 		c = it.type == STORE_T_CERT ? it.cert : NULL;
 	if (c == NULL)
 		return 1;
-	kms.uri = c->kms_uri;
-	kms.period_len = c->period_len;
-	kms.period_offset = c->period_offset;
-	memcpy(kms.kpak, c->kpak, sizeof(kms.kpak));
-	memcpy(kms.z, c->z, sizeof(kms.z));
+	mikey_kms_from_store(&kms, c);
 	if (keys_period_no_unix(&pno, time(NULL), c->period_len, c->period_offset) < 0 ||
 	    store_get_keyset(st, argv[2], NULL, pno, &ks) < 0 ||
 	    mikey_signer_new(&sg, argv[2], &kms, pno, ks->ssk, ks->pvt) < 0)
