@@ -103,6 +103,7 @@ str_get(json_t *o, const char *where, const char *name, const char **out, struct
 {
 	json_t *v = json_object_get(o, name);
 
+	*out = NULL;
 	if (v == NULL)
 		return 1;
 	if (!json_is_string(v))
