@@ -1,0 +1,242 @@
+#!/usr/bin/env python3
+"""Helpers of the end-to-end rig (rig.sh): UDP probes, the interim streams file,
+mcpxd's telemetry counters, hostile traffic and the capture checks.
+Standard library only; every sub-command prints JSON and exits 0 or 1."""
+import json
+import os
+import random
+import socket
+import struct
+import sys
+import time
+
+
+def udp_echo(addr, port, count, timeout):
+    """Echo |count| datagrams back to their sender; print how many."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((addr, int(port)))
+    s.settimeout(float(timeout))
+    n = 0
+    try:
+        while n < int(count):
+            data, peer = s.recvfrom(4096)
+            s.sendto(data, peer)
+            n += 1
+    except socket.timeout:
+        pass
+    print(json.dumps({"echoed": n}))
+    return 0
+
+
+def udp_probe(local, dst, dport, count):
+    """Send |count| distinct non-RTP datagrams, expect each back unchanged."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((local, 0))
+    s.settimeout(1.0)
+    sent = back = same = 0
+    for i in range(int(count)):
+        msg = b"SIP/2.0 200 OK probe %04d " % i + os.urandom(16).hex().encode()
+        s.sendto(msg, (dst, int(dport)))
+        sent += 1
+        try:
+            data, _ = s.recvfrom(4096)
+            back += 1
+            same += data == msg
+        except socket.timeout:
+            pass
+    print(json.dumps({"sent": sent, "received": back, "unchanged": same}))
+    return 0 if same == sent else 1
+
+
+def telemetry(prefix, cmd):
+    path = "/var/run/dpdk/%s/dpdk_telemetry.v2" % prefix
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect(path)
+    s.recv(16384)
+    s.send(cmd.encode())
+    out = b""
+    s.settimeout(2.0)
+    out = s.recv(1 << 20)
+    s.close()
+    return json.loads(out.decode())
+
+
+def counters(prefix):
+    print(json.dumps(telemetry(prefix, "/mcpx/counters")))
+    return 0
+
+
+def streams(plan_file, out_file):
+    """Compose mcpxd's --streams file from the plan the rig wrote: each line
+    'DIR PROTO SSRC PORT MEMBERS KEYJSON' (MEMBERS a,b or -)."""
+    keys, out = {}, []
+    for line in open(plan_file):
+        if not line.strip():
+            continue
+        d, proto, ssrc, port, members, kj = line.split(" ", 5)
+        k = json.loads(kj)
+        st = {"dir": d, "proto": proto, "profile": "AEAD_AES_128_GCM",
+              "master_key": k["master_key"], "master_salt": k["master_salt"],
+              "mki": k["mki"], "ssrc": ssrc, "replay_window": 128}
+        if proto == "rtp":
+            st["rcc_r"] = k["rcc_r"]
+        if d == "unprotect":
+            st["port"] = int(port)
+        if members != "-":
+            st["members"] = [{"addr": m.split(":")[0], "port": int(m.split(":")[1])}
+                             for m in members.split(",")]
+        out.append(st)
+        keys[k["mki"][:8]] = {"id": k["mki"][:8], "profile": "AEAD_AES_128_GCM",
+                              "mki_len": len(k["mki"]) // 2, "rcc_r": k["rcc_r"],
+                              "port": 0}
+    fd = os.open(out_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump({"keys": list(keys.values()), "streams": out}, f)
+    print(json.dumps({"keys": len(keys), "streams": len(out)}))
+    return 0
+
+
+# ---- capture reading (pcap, Ethernet, IPv4, UDP) -------------------------
+
+def pcap_udp(path):
+    """(src, sport, dst, dport, payload) of every IPv4/UDP frame."""
+    data = open(path, "rb").read()
+    if len(data) < 24:
+        return []
+    magic = struct.unpack("<I", data[:4])[0]
+    end = "<" if magic in (0xa1b2c3d4, 0xa1b23c4d) else ">"
+    off, res = 24, []
+    while off + 16 <= len(data):
+        _, _, incl, _ = struct.unpack(end + "IIII", data[off:off + 16])
+        f = data[off + 16:off + 16 + incl]
+        off += 16 + incl
+        if len(f) < 42 or f[12:14] != b"\x08\x00" or f[23] != 17:
+            continue
+        ihl = (f[14] & 0x0F) * 4
+        u = 14 + ihl
+        src, dst = socket.inet_ntoa(f[26:30]), socket.inet_ntoa(f[30:34])
+        sport, dport, ulen = struct.unpack(">HHH", f[u:u + 6])
+        res.append((src, sport, dst, dport, f[u + 8:u + ulen]))
+    return res
+
+
+def secure_check(path, media_ports, floor_ports, mkis, secrets, evil):
+    """On the secure side: no 'MCPT', no known plaintext voice bytes in any UDP
+    payload; every media/floor packet ends with an expected MKI (SRTP: MKI then
+    the RCCm3 ROC for group keys)."""
+    media_ports = set(int(p) for p in media_ports.split(","))
+    floor_ports = set(int(p) for p in floor_ports.split(","))
+    mkis = [bytes.fromhex(m) for m in mkis.split(",")]
+    secrets = [bytes.fromhex(s) for s in secrets.split(",")]
+    res = {"udp": 0, "media": 0, "floor": 0, "mcpt": 0, "voice_plain": 0,
+           "media_mki_ok": 0, "floor_mki_ok": 0, "mki_bad": 0}
+    for src, sport, dst, dport, pl in pcap_udp(path):
+        res["udp"] += 1
+        if b"MCPT" in pl:
+            res["mcpt"] += 1
+        if any(s in pl for s in secrets):
+            res["voice_plain"] += 1
+        ports = {sport, dport}
+        if src == evil:
+            continue    # the attacker's packets are checked on the plain side
+        if ports & media_ports and len(pl) >= 12 and pl[0] >> 6 == 2 and not 64 <= (pl[1] & 0x7F) <= 95:
+            res["media"] += 1
+            ok = any(pl[-4 - len(m):-4] == m and len(m) == 8 for m in mkis) or \
+                any(pl[-len(m):] == m and len(m) == 4 for m in mkis)
+            res["media_mki_ok" if ok else "mki_bad"] += 1
+        elif ports & floor_ports and len(pl) >= 8 and pl[1] == 204:
+            res["floor"] += 1
+            ok = any(pl[-len(m):] == m for m in mkis)
+            res["floor_mki_ok" if ok else "mki_bad"] += 1
+    res["ok"] = res["mcpt"] == 0 and res["voice_plain"] == 0 and res["mki_bad"] == 0 \
+        and res["media"] > 0 and res["floor"] > 0
+    print(json.dumps(res))
+    return 0 if res["ok"] else 1
+
+
+def plain_check(path, marker, evil):
+    """On the plain side: nothing from the attacker's address, nothing
+    carrying the hostile marker."""
+    mk = bytes.fromhex(marker)
+    pk = [p for p in pcap_udp(path) if p[0] == evil or mk in p[4]]
+    shaped = [p for p in pk if len(p[4]) >= 12 and p[4][0] >> 6 == 2]
+    print(json.dumps({"from_evil": len(pk), "rtp_shaped": len(shaped),
+                      "junk": len(pk) - len(shaped)}))
+    return 0 if not shaped else 1
+
+
+def grab(path, sport, dport, nth):
+    """One captured payload (hex) from sport to dport: the nth."""
+    got = [p[4] for p in pcap_udp(path) if p[1] == int(sport) and p[3] == int(dport)]
+    print(got[int(nth)].hex() if len(got) > int(nth) else "")
+    return 0 if len(got) > int(nth) else 1
+
+
+def inject(local, lport, dst, dport, kind, sample_hex, marker, count):
+    """Hostile datagrams towards the server through mcpxd. |sample_hex| is a
+    genuine captured SRTP packet of a client; |marker| is put in the clear
+    part where one exists, so the plain-side capture can find any leak."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((local, int(lport)))
+    good = bytes.fromhex(sample_hex)
+    mk = bytes.fromhex(marker)
+    rnd = random.Random(int(count) * 7919 + len(kind))
+    n = int(count)
+    sent = 0
+    for i in range(n):
+        if kind == "random":
+            p = mk + os.urandom(rnd.randint(1, 300))
+        elif kind == "rtp-random":
+            p = bytes([0x80, 96]) + os.urandom(10) + mk + os.urandom(rnd.randint(0, 200))
+        elif kind == "truncated":
+            p = good[:rnd.randint(12, len(good) - 1)]
+        elif kind == "replayed":
+            p = good
+        elif kind == "bitflip":
+            b = bytearray(good)
+            b[2] = (b[2] + 0x75) & 0xFF   # a fresh SEQ: past the replay check
+            j = rnd.randrange(12, len(b) - 28)
+            b[j] ^= 1 << rnd.randrange(8)
+            p = bytes(b)
+        elif kind == "wrong-mki":
+            b = bytearray(good)
+            b[-12:-4] = os.urandom(8)
+            p = bytes(b)
+        elif kind == "oversized":
+            b = bytearray(good[:12])
+            b[2] = (b[2] + 0x76) & 0xFF
+            p = bytes(b) + mk + os.urandom(1400) + good[12:]
+        elif kind == "unknown-ssrc":
+            b = bytearray(good)
+            b[8:12] = struct.pack(">I", 0x50000000 + i)
+            p = bytes(b)
+        elif kind == "forged-guk":
+            b = bytearray(good)
+            b[-8:-4] = struct.pack(">I", rnd.getrandbits(28))
+            p = bytes(b)
+        else:
+            raise SystemExit("unknown kind " + kind)
+        s.sendto(p, (dst, int(dport)))
+        sent += 1
+    print(json.dumps({"kind": kind, "sent": sent}))
+    return 0
+
+
+def voice_marker(uri, ssrc):
+    """Octets 0-7 of every plain voice frame of |uri| (FNV-1a tag, SSRC)."""
+    h = 2166136261
+    for c in uri.encode():
+        h = ((h ^ c) * 16777619) & 0xFFFFFFFF
+    print((struct.pack(">I", h) + struct.pack(">I", int(ssrc, 16))).hex())
+    return 0
+
+
+CMDS = {"voice-marker": voice_marker, "udp-echo": udp_echo, "udp-probe": udp_probe, "counters": counters,
+        "streams": streams, "secure-check": secure_check, "plain-check": plain_check,
+        "grab": grab, "inject": inject}
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2 or sys.argv[1] not in CMDS:
+        sys.exit("usage: e2e.py " + "|".join(CMDS) + " ...")
+    sys.exit(CMDS[sys.argv[1]](*sys.argv[2:]))

@@ -1,0 +1,481 @@
+#!/usr/bin/env bash
+# The end-to-end rig: three MCPTT clients (alice, bob, carol) in their own
+# network namespaces on a bridge (the secure side), mcpxd bump-in-the-wire on
+# DPDK net_af_packet vdevs, and a plain-side namespace with the MCPTT server
+# stand-in (mcpx-plain-server) and dave, a plain-side user the appliance
+# stands in for. Real processes, real keys (two KMSs, MIKEY-SAKKE), captures
+# of both sides, hostile traffic. Each step is a check with its figures; the
+# exit status is 0 only if every check held.
+#
+#   rig.sh [--build DIR] [--test] [--keep]
+#
+# Root only (namespaces, veths, a bridge): otherwise exit 2 (77 with --test,
+# meson's "skipped"). Everything it creates is named mx<pid>* and is removed
+# on exit, also after a failure. Addresses 10.77.0.0/24 exist only inside
+# the namespaces; nothing leaves the machine.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+BUILD=$here/../../../build
+TEST=0
+KEEP=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--build) BUILD=$2; shift 2 ;;
+	--test) TEST=1; shift ;;
+	--keep) KEEP=1; shift ;;
+	*) echo "usage: rig.sh [--build DIR] [--test] [--keep]" >&2; exit 2 ;;
+	esac
+done
+BUILD=$(cd "$BUILD" && pwd)
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "mcpx e2e: the rig needs root (network namespaces, veth pairs, a bridge):" \
+		"run  sudo ./mcpx demo" >&2
+	[ "$TEST" -eq 1 ] && exit 77
+	exit 2
+fi
+for t in ip dumpcap tshark ethtool python3; do
+	if ! command -v "$t" >/dev/null; then
+		echo "mcpx e2e: '$t' is missing (./mcpx installs it: tshark, ethtool, iproute2)" >&2
+		exit 1
+	fi
+done
+
+KEYS=$BUILD/keys/tool/mcpx-keys
+MCPXD=$BUILD/control/mcpxd
+UE=$BUILD/sim/ue/mcpx-ue
+SRV=$BUILD/sim/mcpx-plain-server
+DKEYS=$BUILD/sim/demo/e2e/mcpx-e2e-keys
+DAVE=$BUILD/sim/demo/e2e/mcpx-e2e-dave
+PY="python3 $here/e2e.py"
+for b in "$KEYS" "$MCPXD" "$UE" "$SRV" "$DKEYS" "$DAVE"; do
+	[ -x "$b" ] || { echo "mcpx e2e: $b is not built" >&2; exit 1; }
+done
+
+P=mx$$
+NSD=${P}d NSS=${P}s NSA=${P}a NSB=${P}b NSC=${P}c
+ALL_NS=("$NSA" "$NSB" "$NSC" "$NSS" "$NSD")
+W=$(mktemp -d /tmp/mcpx-e2e.XXXXXX)
+chmod 700 "$W"
+PIDS=()
+T0=$(date +%s%N)
+
+stop() {	# stop PID...: SIGTERM, at most 3 s, then SIGKILL
+	local p i
+	for p in "$@"; do kill "$p" 2>/dev/null || true; done
+	for p in "$@"; do
+		for i in $(seq 1 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+}
+ns_stop() {	# ns_stop NS...: every process left in our namespaces (ip netns exec forks)
+	local n
+	# shellcheck disable=SC2046
+	for n in "$@"; do stop $(ip netns pids "$n" 2>/dev/null); done
+}
+cleanup() {
+	local n
+	set +e
+	stop "${PIDS[@]}"
+	ns_stop "${ALL_NS[@]}"
+	for n in "${ALL_NS[@]}"; do ip netns del "$n" 2>/dev/null; done
+	if [ "$KEEP" -eq 1 ]; then echo "mcpx e2e: files kept in $W"; else rm -rf "$W"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- the report ------------------------------------------------------------
+FAILED=0
+NCHECK=0
+check() {	# check OK|FAIL "what" "figures"
+	NCHECK=$((NCHECK + 1))
+	if [ "$1" = OK ]; then printf '  ok  %-58s %s\n' "$2" "$3"
+	else printf '  !!  %-58s %s\n' "$2" "$3"; FAILED=$((FAILED + 1)); fi
+}
+step() { printf '\n%s\n' "$*"; }
+jget() { python3 -c 'import json,sys
+d=json.loads(sys.argv[1])
+for k in sys.argv[2].split("."):
+    d = d[int(k)] if isinstance(d, list) else d.get(k, 0) if isinstance(d, dict) else 0
+print(d if not isinstance(d, bool) else str(d).lower())' "$1" "$2"; }
+nsx() { local n=$1; shift; ip netns exec "$n" "$@"; }
+
+export MCPX_PASSPHRASE="e2e-$P-$RANDOM$RANDOM"
+MC=kms.example.org
+SG=sg.example.net
+U_ALICE=sip:alice@example.org U_BOB=sip:bob@example.org U_CAROL=sip:carol@example.org
+U_GMS=sip:gms@example.org U_APP=sip:appliance@$SG U_MDSI=sip:mdsi@$SG U_DAVE=sip:dave@$SG
+
+# ---- b. keys ----------------------------------------------------------------
+keys_step() {
+	local u f n
+	cd "$W"
+	"$KEYS" kms init --state mc.state --uri $MC >/dev/null
+	"$KEYS" kms init --state sg.state --uri $SG --security-gateway >/dev/null
+	"$KEYS" kms cert --state mc.state -o mc-cert.xml
+	"$KEYS" kms cert --state sg.state -o sg-cert.xml
+	for u in gms alice bob carol; do
+		"$KEYS" kms issue --state mc.state --user "sip:$u@example.org" -o "$u.xml"
+	done
+	for u in appliance mdsi dave; do
+		"$KEYS" kms issue --state sg.state --user "sip:$u@$SG" -o "$u.xml"
+	done
+	for u in gms alice bob carol; do
+		"$KEYS" store init --store "$u.store" >/dev/null
+		"$KEYS" store import --store "$u.store" mc-cert.xml "$u.xml" >/dev/null
+		"$KEYS" store import --store "$u.store" --cross-signed sg-cert.xml >/dev/null
+	done
+	"$KEYS" store init --store appliance.store >/dev/null
+	"$KEYS" store import --store appliance.store sg-cert.xml appliance.xml mdsi.xml \
+		dave.xml >/dev/null
+	"$KEYS" store import --store appliance.store --cross-signed mc-cert.xml >/dev/null
+	"$KEYS" gms gmk --store gms.store --user $U_GMS --group sip:fire@example.org \
+		--member $U_ALICE --member $U_BOB --member $U_CAROL \
+		--member $U_APP --member-kms $SG >gmk.out
+	n=0
+	for u in alice bob carol appliance; do
+		n=$((n + 2))
+		sed -n "${n}p" gmk.out >"gmk-$u.b64"
+	done
+	"$KEYS" pck --store alice.store --user $U_ALICE --to $U_DAVE --to-kms $SG | sed -n 2p >pck.b64
+	for u in alice bob carol; do
+		"$KEYS" csk --store "$u.store" --user "sip:$u@example.org" --to $U_MDSI \
+			--to-kms $SG | sed -n 2p >"csk-$u.b64"
+	done
+	for f in mc.state sg.state; do [ -s "$f" ] || return 1; done
+}
+
+opened() {	# opened STORE USER FILE: the recipient verifies and opens it
+	"$KEYS" --json mikey dump --store "$W/$1" --user "$2" "$W/$3" 2>/dev/null |
+		grep -q '"opened":true'
+}
+
+step "b. keys: two KMSs, key sets, cross-imported certificates, sealed stores, I_MESSAGEs"
+t=$(date +%s%N)
+if keys_step 2>"$W/keys.err"; then
+	check OK "KMS $MC and Security Gateway KMS $SG, 7 key sets, 5 stores" \
+		"$(( ($(date +%s%N) - t) / 1000000 )) ms"
+else
+	check FAIL "key management" "$(head -c 300 "$W/keys.err")"
+	exit 1
+fi
+n_ok=0
+for u in alice bob carol; do opened "$u.store" "sip:$u@example.org" "gmk-$u.b64" && n_ok=$((n_ok + 1)); done
+opened appliance.store $U_APP gmk-appliance.b64 && n_ok=$((n_ok + 1))
+[ $n_ok -eq 4 ] && r=OK || r=FAIL
+check $r "GMK I_MESSAGEs from the GMS opened by their recipients" "$n_ok/4"
+segy=$("$KEYS" --json mikey dump --store "$W/appliance.store" --user $U_APP "$W/gmk-appliance.b64" |
+	grep -c '"shared_with_segy":true' || true)
+segy_a=$("$KEYS" --json mikey dump --store "$W/alice.store" --user $U_ALICE "$W/gmk-alice.b64" |
+	grep -c '"shared_with_segy":true' || true)
+[ "$segy" -ge 1 ] && [ "$segy_a" -eq 0 ] && r=OK || r=FAIL
+check $r "only the appliance's GMK is shared with the Security Gateway" "appliance $segy, alice $segy_a"
+opened appliance.store $U_DAVE pck.b64 && r=OK || r=FAIL
+check $r "alice's PCK for dave opened by the appliance (dave's RSK)" "$r"
+n_ok=0
+for u in alice bob carol; do opened appliance.store $U_MDSI "csk-$u.b64" && n_ok=$((n_ok + 1)); done
+[ $n_ok -eq 3 ] && r=OK || r=FAIL
+check $r "CSK uploads to the server's MDSI opened by the appliance" "$n_ok/3"
+if opened bob.store $U_BOB gmk-alice.b64; then r=FAIL; else r=OK; fi
+check $r "bob cannot open alice's GMK message" "refused"
+
+# ---- mcpxd's keys: INTERIM, a --streams file -----------------------------
+# Until mcpxctl "mikey install" feeds mcpxd from the I_MESSAGEs, the appliance's
+# masters are derived from its own copies of the messages with its own store
+# (mcpx-e2e-keys, the same receive path) and installed as raw-key streams.
+SRV_IP=10.77.0.100 DAVE_IP=10.77.0.104 EVIL_IP=10.77.0.66
+A_IP=10.77.0.1 B_IP=10.77.0.2 C_IP=10.77.0.3
+S_A=a11ce001 S_B=b0b00002 S_C=ca201003 S_APC=a11cec01 S_DAVE=da7e0004 S_SRV=6d637078
+GM=5000 GF=5001 PM=5010 PF=5011
+dk() { "$DKEYS" --store "$W/appliance.store" "$@"; }
+{
+	for x in alice:$S_A bob:$S_B carol:$S_C; do
+		k=$(dk --user $U_APP --in "$W/gmk-appliance.b64" --sender "sip:${x%%:*}@example.org")
+		echo "unprotect rtp 0x${x#*:} $GM - $k"
+		echo "unprotect rtcp 0x${x#*:} $GF - $k"
+	done
+	k=$(dk --user $U_APP --in "$W/gmk-appliance.b64")
+	GMK_APP_MKI=$(jget "$k" mki)
+	echo "protect rtp 0x$S_A - - $B_IP:42010,$C_IP:42020 $k"
+	echo "protect rtp 0x$S_B - - $A_IP:42000,$C_IP:42020 $k"
+	echo "protect rtcp 0x$S_SRV - - $A_IP:42001,$B_IP:42011,$C_IP:42021 $k"
+	k=$(dk --user $U_DAVE --in "$W/pck.b64" --cs 0)
+	PCK_MKI=$(jget "$k" mki)
+	echo "unprotect rtp 0x$S_APC $PM - $k"
+	echo "unprotect rtcp 0x$S_APC $PF - $k"
+	k=$(dk --user $U_DAVE --in "$W/pck.b64" --cs 1)
+	echo "protect rtp 0x$S_DAVE - - $A_IP:42100 $k"
+	echo "protect rtcp 0x$S_SRV - - $A_IP:42101 $k"
+	echo "GMK_APP_MKI=$GMK_APP_MKI PCK_MKI=$PCK_MKI" >"$W/mkis"
+} >"$W/plan" 2>"$W/plan.err" || { check FAIL "derive the appliance's keys" "$(cat "$W/plan.err")"; exit 1; }
+sed -i 's/^\([a-z]*\) \([a-z]*\) \([0-9a-fx]*\) - - /\1 \2 \3 0 /' "$W/plan"
+chmod 600 "$W/plan"
+# shellcheck disable=SC1091
+. "$W/mkis"
+sout=$($PY streams "$W/plan" "$W/streams.json")
+check OK "INTERIM: appliance masters from its I_MESSAGEs -> --streams file" \
+	"$(jget "$sout" keys) keys, $(jget "$sout" streams) streams"
+
+# ---- the network --------------------------------------------------------------
+step "network: namespaces $P{a,b,c} (clients) -- bridge -- mcpxd ($NSD) -- $NSS (server, dave)"
+for n in "${ALL_NS[@]}"; do
+	ip netns add "$n"
+	nsx "$n" ip link set lo up
+	nsx "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+done
+nsx "$NSD" ip link add br0 type bridge
+nsx "$NSD" ip link set br0 up
+i=0
+for n in "$NSA" "$NSB" "$NSC"; do
+	i=$((i + 1))
+	nsx "$NSD" ip link add "c$i" type veth peer name eth0 netns "$n"
+	nsx "$NSD" ip link set "c$i" master br0 up
+	nsx "$n" ip addr add "10.77.0.$i/24" dev eth0
+	nsx "$n" ethtool -K eth0 tx off >/dev/null
+	nsx "$n" ip link set eth0 up
+done
+nsx "$NSC" ip addr add $EVIL_IP/24 dev eth0
+nsx "$NSD" ip link add s0 type veth peer name s1
+nsx "$NSD" ip link set s0 master br0 up
+nsx "$NSD" ip link set s1 up
+nsx "$NSD" ip link add p1 type veth peer name eth0 netns "$NSS"
+nsx "$NSD" ip link set p1 up
+nsx "$NSS" ip addr add $SRV_IP/24 dev eth0
+nsx "$NSS" ip addr add $DAVE_IP/24 dev eth0
+nsx "$NSS" ethtool -K eth0 tx off >/dev/null
+nsx "$NSS" ip link set eth0 up
+for x in s0 s1 p1; do nsx "$NSD" ethtool -K "$x" tx off rx off >/dev/null 2>&1 || true; done
+
+nsx "$NSD" "$MCPXD" --no-huge --no-shconf -m 512 --no-pci -l 0-1 --file-prefix "$P" \
+	--log-level=lib.eal:error \
+	--vdev=net_af_packet0,iface=s1 --vdev=net_af_packet1,iface=p1 -- \
+	--pair 0:1 --workers 1 --streams "$W/streams.json" --idle-sleep-us 50 \
+	--control "$W/control.sock" \
+	>"$W/mcpxd.log" 2>&1 &
+PIDS+=($!)
+MCPXD_PID=$!
+for _ in $(seq 1 100); do
+	grep -q running "$W/mcpxd.log" && break
+	kill -0 $MCPXD_PID 2>/dev/null || break
+	sleep 0.1
+done
+if grep -q running "$W/mcpxd.log"; then
+	check OK "mcpxd up on net_af_packet s1 (secure) / p1 (plain)" "$(grep -m1 installed "$W/mcpxd.log" | sed 's/mcpxd: //')"
+else
+	check FAIL "mcpxd up" "$(tail -3 "$W/mcpxd.log" | tr '\n' ' ')"
+	exit 1
+fi
+counters() { $PY counters "$P"; }
+
+nsx "$NSD" dumpcap -q -P -i s0 -w "$W/secure.pcap" >/dev/null 2>&1 &
+PIDS+=($!)
+CAP_S=$!
+nsx "$NSS" dumpcap -q -P -i eth0 -w "$W/plain.pcap" >/dev/null 2>&1 &
+PIDS+=($!)
+CAP_P=$!
+sleep 1
+
+# ---- a. plain UDP ---------------------------------------------------------------
+step "a. plain UDP (not RTP) through mcpxd, both ways"
+c0=$(counters)
+nsx "$NSS" $PY udp-echo $SRV_IP 7000 5 4 >"$W/echo.json" &
+PIDS+=($!)
+sleep 0.3
+r=$(nsx "$NSA" $PY udp-probe $A_IP $SRV_IP 7000 5) && ok=OK || ok=FAIL
+c1=$(counters)
+echo "$c0" >"$W/c0.json"; echo "$c1" >"$W/c1.json"
+pass=$(python3 -c 'import json,sys
+a=json.load(open(sys.argv[1]));b=json.load(open(sys.argv[2]))
+t=lambda d:d["/mcpx/counters"]["total"]
+print(t(b).get("pass",0)-t(a).get("pass",0))' "$W/c0.json" "$W/c1.json")
+check $ok "datagrams alice -> server -> alice, unchanged" \
+	"sent $(jget "$r" sent), back $(jget "$r" received), unchanged $(jget "$r" unchanged)"
+[ "$pass" -ge 10 ] && ok=OK || ok=FAIL
+check $ok "counted pass by mcpxd (plus ARP)" "pass +$pass"
+
+# ---- c. group call ---------------------------------------------------------------
+step "c. group call: alice then bob talk (SRTP, AEAD_AES_128_GCM, RCCm3, MKI GMK-ID||GUK-ID), carol listens"
+cat >"$W/server.conf" <<CONF
+listen $SRV_IP
+group fire=$GM,$GF
+member fire/$U_ALICE=$A_IP:42000,42001
+member fire/$U_BOB=$B_IP:42010,42011
+member fire/$U_CAROL=$C_IP:42020,42021
+group pc1=$PM,$PF,private
+member pc1/$U_ALICE=$A_IP:42100,42101
+member pc1/$U_DAVE=$DAVE_IP:42030,42031
+CONF
+nsx "$NSS" "$SRV" --config "$W/server.conf" --json >"$W/server.json" 2>"$W/server.err" &
+PIDS+=($!)
+SRV_PID=$!
+sleep 0.3
+N=150
+ue_run() {	# ue_run NS NAME TAG ARGS...
+	local n=$1 name=$2 tag=$3
+	shift 3
+	nsx "$n" "$UE" --json --duration 20000 --linger 2500 --store "$W/$name.store" \
+		--user "sip:$name@example.org" "$@" >"$W/$tag.json" 2>"$W/$tag.err"
+}
+bound() {	# bound NS PORT: wait until a UDP socket listens there (5 s at most)
+	local i
+	for i in $(seq 1 100); do
+		[ -n "$(nsx "$1" ss -Hlun "sport = :$2")" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+ue_run "$NSC" carol g-carol --local $C_IP:42020 --server $SRV_IP:$GM --gmk "$W/gmk-carol.b64" \
+	--ssrc $S_C --expect-senders 2 --expect-frames $N &
+pc=$!
+ue_run "$NSB" bob g-bob --local $B_IP:42010 --server $SRV_IP:$GM --gmk "$W/gmk-bob.b64" \
+	--ssrc $S_B --seq-start 2000 --talk $N --rate 100 --floor --talk-at 2500 \
+	--expect-senders 1 --expect-frames $N &
+pb=$!
+bound "$NSC" 42020 && bound "$NSB" 42010 || true
+sleep 0.3	# the keys are read after the sockets are bound
+ue_run "$NSA" alice g-alice --local $A_IP:42000 --server $SRV_IP:$GM --gmk "$W/gmk-alice.b64" \
+	--ssrc $S_A --seq-start 1000 --talk $N --rate 100 --floor \
+	--expect-senders 1 --expect-frames $N &
+pa=$!
+PIDS+=("$pa" "$pb" "$pc")
+ue_summary() {	# ue_summary FILE: one line of figures from an mcpx-ue --json report
+	python3 - "$1" <<'PYX'
+import json, sys
+try:
+    c = json.load(open(sys.argv[1]))["clients"][0]
+except Exception:
+    print("no report"); sys.exit()
+sn = [s for se in c.get("sessions", []) for s in se.get("senders", []) if s.get("proto") == "srtp"]
+f = c.get("floor", {})
+print("sent %d, verified %s, bad %d, late %d, gaps %d, floor rx %s%s" % (
+    c["sent"]["frames"], "+".join(str(s["verified"]) for s in sn) or "0",
+    sum(s["bad"] for s in sn), sum(s["late"] for s in sn), sum(s["gaps"] for s in sn),
+    sum(f.get("received", {}).values()) if f else 0,
+    "" if c.get("ok") else " FAILED: " + str(c.get("failed"))))
+PYX
+}
+for who in alice:$pa bob:$pb carol:$pc; do
+	if wait "${who#*:}"; then ok=OK; else ok=FAIL; fi
+	check $ok "${who%%:*}: mcpx-ue verified every frame" "$(ue_summary "$W/g-${who%%:*}.json")"
+done
+
+# ---- d. private call ---------------------------------------------------------------
+step "d. private call alice <-> dave (plain side) under the PCK, MKI = PCK-ID, both ways"
+NP=100
+nsx "$NSS" "$DAVE" --local $DAVE_IP:42030 --server $SRV_IP:$PM --user $U_DAVE --ssrc $S_DAVE \
+	--talk $NP --rate 100 --talk-at 1500 --expect-frames $NP --duration 5000 \
+	>"$W/dave.json" 2>"$W/dave.err" &
+pd=$!
+PIDS+=("$pd")
+bound "$NSS" 42030 || true
+ue_run "$NSA" alice p-alice --local $A_IP:42100 --server $SRV_IP:$PM --key "$W/pck.b64" \
+	--ssrc $S_APC --seq-start 3000 --talk $NP --rate 100 --floor \
+	--expect-senders 1 --expect-frames $NP &
+pa=$!
+PIDS+=("$pa")
+if wait $pa; then ok=OK; else ok=FAIL; fi
+check $ok "alice: dave's frames verified (PCK, CS 1), hers sent (CS 0)" "$(ue_summary "$W/p-alice.json")"
+if wait $pd; then ok=OK; else ok=FAIL; fi
+dj=$(cat "$W/dave.json" 2>/dev/null || echo '{}')
+check $ok "dave (plain RTP): alice's frames arrived in clear and intact" \
+	"sent $(jget "$dj" sent), verified $(jget "$dj" from.verified), bad $(jget "$dj" from.bad), gaps $(jget "$dj" from.gaps), floor rx $(jget "$dj" received.floor)"
+
+# ---- f. hostile traffic --------------------------------------------------------------
+step "f. hostile traffic from $EVIL_IP on the secure side, while alice talks to bob again"
+sample=$($PY grab "$W/secure.pcap" 42000 $GM 5)
+MARK=de7ec7ab1e0ff1ce
+c2=$(counters)
+echo "$c2" >"$W/c2.json"
+ue_run "$NSB" bob h-bob --local $B_IP:42010 --server $SRV_IP:$GM --gmk "$W/gmk-bob.b64" \
+	--ssrc $S_B --seq-start 20000 --expect-senders 1 --expect-frames $N &
+pb=$!
+PIDS+=("$pb")
+bound "$NSB" 42010 || true
+sleep 0.3
+ue_run "$NSA" alice h-alice --local $A_IP:42000 --server $SRV_IP:$GM --gmk "$W/gmk-alice.b64" \
+	--ssrc $S_A --seq-start 20000 --talk $N --rate 100 --floor &
+pa=$!
+PIDS+=("$pa")
+sleep 0.3
+declare -A SENT
+for kind in random rtp-random truncated replayed bitflip wrong-mki oversized unknown-ssrc forged-guk; do
+	n=50
+	case $kind in unknown-ssrc | forged-guk) n=2000 ;; esac
+	nsx "$NSC" $PY inject $EVIL_IP 43000 $SRV_IP $GM $kind "$sample" $MARK $n >/dev/null
+	SENT[$kind]=$n
+done
+if wait $pb; then ok=OK; else ok=FAIL; fi
+wait $pa || true
+check $ok "good stream served during the attack: bob verified alice" "$(ue_summary "$W/h-bob.json")"
+kill -0 $MCPXD_PID 2>/dev/null && ok=OK || ok=FAIL
+check $ok "mcpxd still running" "pid $MCPXD_PID"
+sleep 0.5
+c3=$(counters)
+echo "$c3" >"$W/c3.json"
+python3 - "$W/c2.json" "$W/c3.json" >"$W/delta.txt" <<'PYX'
+import json, sys
+a = json.load(open(sys.argv[1]))["/mcpx/counters"]
+b = json.load(open(sys.argv[2]))["/mcpx/counters"]
+def d(sec, k):
+    return b.get(sec, {}).get(k, 0) - a.get(sec, {}).get(k, 0)
+keys = ["drop_auth", "drop_replay", "drop_noctx", "drop_short", "drop_malformed",
+        "drop_policy", "punt", "pass", "punt_limited", "punt_full"]
+print(" ".join("%s=%d" % (k, d("total", k)) for k in keys))
+PYX
+TOTAL_INJ=0
+for k in "${!SENT[@]}"; do TOTAL_INJ=$((TOTAL_INJ + SENT[$k])); done
+check OK "injected: $(for k in random rtp-random truncated replayed bitflip wrong-mki oversized unknown-ssrc forged-guk; do printf '%s %s ' "$k" "${SENT[$k]}"; done)" "$TOTAL_INJ in all"
+dl=$(cat "$W/delta.txt")
+dv() { echo "$dl" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+[ "$(dv drop_auth)" -ge $((SENT[bitflip] + SENT[oversized])) ] && ok=OK || ok=FAIL
+check $ok "bit-flipped and oversized: drop_auth" "+$(dv drop_auth) (sent $((SENT[bitflip] + SENT[oversized])))"
+[ "$(dv drop_replay)" -ge "${SENT[replayed]}" ] && ok=OK || ok=FAIL
+check $ok "replayed: drop_replay" "+$(dv drop_replay) (sent ${SENT[replayed]})"
+[ "$(dv drop_noctx)" -ge $((SENT[wrong-mki] + SENT[rtp-random])) ] && ok=OK || ok=FAIL
+check $ok "wrong MKI, RTP-shaped junk: drop_noctx" "+$(dv drop_noctx) (sent $((SENT[wrong-mki] + SENT[rtp-random])))"
+fl=$((SENT[unknown-ssrc] + SENT[forged-guk]))
+[ $(( $(dv punt) + $(dv punt_limited) )) -ge 1 ] && ok=OK || ok=FAIL
+check $ok "floods of unknown SSRCs / forged GUK-IDs: slow path, rate-bounded" "punt +$(dv punt), punt_limited +$(dv punt_limited) (sent $fl)"
+check OK "every reason (total deltas)" "$dl"
+
+# ---- e. captures ----------------------------------------------------------------------
+step "e. captures: plain side dissected by tshark, secure side checked octet by octet"
+sleep 0.5
+stop $CAP_S $CAP_P $SRV_PID
+DEC=(-d "udp.port==$GM,rtp" -d "udp.port==$PM,rtp" -d "udp.port==$GF,rtcp" -d "udp.port==$PF,rtcp")
+n_rtp=$(tshark -r "$W/plain.pcap" "${DEC[@]}" -Y 'rtp && ip.src != '$EVIL_IP 2>/dev/null | wc -l)
+n_fc=$(tshark -r "$W/plain.pcap" "${DEC[@]}" -Y 'rtcp.app.name == "MCPT"' 2>/dev/null | wc -l)
+n_types=$(tshark -r "$W/plain.pcap" "${DEC[@]}" -Y 'rtcp.app.name == "MCPT"' -T fields \
+	-e rtcp.app.subtype 2>/dev/null | sort -u | wc -l)
+[ "$n_rtp" -ge $((4 * N + 2 * NP)) ] && [ "$n_fc" -ge 10 ] && ok=OK || ok=FAIL
+check $ok "plain side: tshark decodes RTP and MCPTT floor control" "RTP $n_rtp, floor (APP MCPT) $n_fc, $n_types subtypes"
+voice=$($PY voice-marker $U_ALICE $S_A),$($PY voice-marker $U_BOB $S_B),$($PY voice-marker $U_ALICE $S_APC),$($PY voice-marker $U_DAVE $S_DAVE)
+GMKID=${GMK_APP_MKI:0:8}
+mkis=$GMK_APP_MKI,$PCK_MKI
+for x in $U_ALICE $U_BOB $U_CAROL; do
+	k=$("$DKEYS" --store "$W/appliance.store" --user $U_APP --in "$W/gmk-appliance.b64" --sender "$x")
+	mkis=$mkis,$(jget "$k" mki)
+done
+r=$($PY secure-check "$W/secure.pcap" $GM,$PM $GF,$PF "$mkis" "$voice" $EVIL_IP) && ok=OK || ok=FAIL
+check $ok "secure side: no voice bytes, no \"MCPT\", every packet ends with its MKI" \
+	"UDP $(jget "$r" udp), media $(jget "$r" media) ($(jget "$r" media_mki_ok) MKI ok), floor $(jget "$r" floor) ($(jget "$r" floor_mki_ok) MKI ok), MCPT $(jget "$r" mcpt), voice $(jget "$r" voice_plain), GMK-ID $GMKID"
+r=$($PY plain-check "$W/plain.pcap" $MARK $EVIL_IP) && ok=OK || ok=FAIL
+check $ok "plain side: no hostile SRTP/RTP-shaped packet arrived" "$(jget "$r" rtp_shaped) of $((TOTAL_INJ - SENT[random]))"
+# Not RTP-shaped UDP on a media port is "unmatched" for mcpxd: passed by the
+# --unmatched policy (docs/deployment.md). Shown, not hidden; see the report.
+printf '  --  %-58s %s\n' "KNOWN GAP: non-RTP junk to a media port passes (--unmatched pass)" \
+	"$(jget "$r" junk) of ${SENT[random]} reached the server"
+
+# ---- summary --------------------------------------------------------------------------
+ns_stop "$NSD"
+step "mcpxd at exit:"
+grep -E '^  port|^mcpxd: rx' "$W/mcpxd.log" | sed 's/^/  /' || true
+secs=$(( ($(date +%s%N) - T0) / 1000000 ))
+if [ $FAILED -eq 0 ]; then
+	printf '\nPASSED: %d checks in %d.%03d s\n' $NCHECK $((secs / 1000)) $((secs % 1000))
+	exit 0
+fi
+printf '\nFAILED: %d of %d checks in %d.%03d s\n' $FAILED $NCHECK $((secs / 1000)) $((secs % 1000))
+exit 1
