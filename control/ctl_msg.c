@@ -59,7 +59,7 @@ uint_get(json_t *o, const char *where, const char *name, uint64_t max, uint64_t 
 	 struct ctl_err *err)
 {
 	json_t *v = json_object_get(o, name);
-	const char *s;
+	const char *s = NULL;
 	char *end;
 	uint64_t x;
 
@@ -103,9 +103,8 @@ str_get(json_t *o, const char *where, const char *name, const char **out, struct
 {
 	json_t *v = json_object_get(o, name);
 
-	*out = NULL;
 	if (v == NULL)
-		return 1;
+		return 1;	/* |*out| keeps the caller's default */
 	if (!json_is_string(v))
 		return ctl_err_set(err, -CTL_E_TYPE, "%s%s: a string is needed, not %s", where,
 				   name, type_name(v));
@@ -118,7 +117,7 @@ static int
 hex_get(json_t *o, const char *where, const char *name, uint8_t *out, size_t max, size_t want,
 	size_t *len, struct ctl_err *err)
 {
-	const char *s;
+	const char *s = NULL;
 	int rc = str_get(o, where, name, &s, err);
 
 	*len = 0;
@@ -156,7 +155,7 @@ members_get(json_t *o, const char *where, struct dp_stream_spec *sp, struct ctl_
 {
 	json_t *arr = json_object_get(o, "members"), *m;
 	char at[64];
-	const char *a;
+	const char *a = NULL;
 	uint64_t port;
 	size_t i;
 	int rc;
@@ -394,7 +393,7 @@ streams_get(json_t *root, struct ctl_req *req, bool keyed, struct ctl_err *err)
 static int
 imsg_get(json_t *root, struct ctl_req *req, struct ctl_err *err)
 {
-	const char *s;
+	const char *s = NULL;
 	uint64_t purpose = 0;
 	int rc = str_get(root, "", "i_message", &s, err);
 
@@ -421,7 +420,7 @@ imsg_get(json_t *root, struct ctl_req *req, struct ctl_err *err)
 static int
 op_get(json_t *root, struct ctl_req *req, struct ctl_err *err)
 {
-	const char *s;
+	const char *s = NULL;
 	unsigned int i;
 	int rc = str_get(root, "", "op", &s, err);
 
