@@ -276,6 +276,14 @@ steer(struct dp_worker *w, struct job *j, bool from_handoff)
 	case DP_CLASS_MALFORMED:
 		return DP_V_DROP_MALFORMED;
 	case DP_CLASS_UDP:
+		/*
+		 * Not RTP/RTCP-shaped, to a port a stream (or key) was installed
+		 * with: nothing but SRTP/SRTCP belongs there, so it is not left to
+		 * the --unmatched policy (which may pass it to the server). Port 0
+		 * ("any") does not count here: it must not turn SIP into junk.
+		 */
+		if (side == DP_SIDE_SECURE && w->sec_ports[j->p.dport] != 0)
+			return DP_V_DROP_MALFORMED;
 		return policy(cfg->unmatched, DP_V_DROP_POLICY);
 	default:
 		break;

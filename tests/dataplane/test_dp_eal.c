@@ -284,6 +284,9 @@ Test(dataplane_dp_eal, mixed_burst_counted_by_reason)
 	tf_dst(&tp, 9);
 	uid = install(&r, &pu, MEDIA_PORT, NULL);
 	install(&r, &pp, 0, &tp);
+	/* A stream on any port (0): SIP and other non-RTP UDP off MEDIA_PORT still pass. */
+	bad = mkparams(DP_SRTP_AEAD_AES_128_GCM, 0, DP_SRTP_DIR_UNPROTECT, 0xdddd0001, 5);
+	install(&r, &bad, 0, NULL);
 	ue = ctx(&pu, DP_SRTP_DIR_PROTECT);
 	ue_rx = ctx(&pp, DP_SRTP_DIR_UNPROTECT);
 	cr_assert_eq(dp_start(r.dp), 0);
@@ -340,7 +343,7 @@ Test(dataplane_dp_eal, mixed_burst_counted_by_reason)
 		dp_srtp_ctx_free(stranger);
 	}
 	fl[n] = tf_build(f[n], &t, (const uint8_t *)"\x01\x02stun", 6);
-	n++;							/* 11 pass: not RTP-shaped */
+	n++;			/* 11 drop_malformed: not RTP-shaped, to a stream's port */
 	len = tf_rtp(pl, pu.ssrc, 14, 34, 0);
 	fl[n] = protected_frame(f[n], &t, ue, pl, len);
 	f[n][14 + 20 + 4] = 4;					/* 12 drop_malformed: UDP length > 1024 */
@@ -348,20 +351,28 @@ Test(dataplane_dp_eal, mixed_burst_counted_by_reason)
 	len = tf_rtp(pl, pu.ssrc, 15, 35, 0);
 	fl[n] = protected_frame(f[n], &t, ue, pl, len);		/* 13 fwd (seq 15) */
 	n++;
+	{
+		struct tf s;
+
+		tf_default(&s, false, MEDIA_PORT + 100);
+		fl[n] = tf_build(f[n], &s, (const uint8_t *)"\x01\x02stun", 6);
+		n++;		/* 14 pass: not RTP-shaped, no stream's port (--unmatched) */
+	}
 	for (i = 0; i < n; i++)
 		rig_send(&r, SEC, 0, f[i], fl[i]);
 	rig_wait_verdicts(&r, n, 3000);
 	want_pass = 4;
 	cr_assert_eq(rig_recv(&r, PLN, out, 64, want_pass + 3, 1000), want_pass + 3);
-	/* In order: arp, sip, tcp, fwd 10, fwd 12, stun, fwd 15. Passed frames byte-identical. */
+	/* In order: arp, sip, tcp, fwd 10, fwd 12, fwd 15, stun (other port). Byte-identical. */
 	cr_assert_eq(out[0].len, fl[0]);
 	cr_assert_arr_eq(out[0].b, f[0], fl[0]);
 	cr_assert_arr_eq(out[1].b, f[1], fl[1]);
 	cr_assert_arr_eq(out[2].b, f[2], fl[2]);
 	expect_plain(&out[3], &t, pl, tf_rtp(pl, pu.ssrc, 10, 30, 0));
 	expect_plain(&out[4], &t, pl, tf_rtp(pl, pu.ssrc, 12, 32, 0));
-	cr_assert_arr_eq(out[5].b, f[11], fl[11]);
-	expect_plain(&out[6], &t, pl, tf_rtp(pl, pu.ssrc, 15, 35, 0));
+	expect_plain(&out[5], &t, pl, tf_rtp(pl, pu.ssrc, 15, 35, 0));
+	cr_assert_eq(out[6].len, fl[14]);
+	cr_assert_arr_eq(out[6].b, f[14], fl[14]);
 	cr_assert_eq(dp_port_counters_read(r.dp, 0, &pc), 0);
 	cr_assert_eq(pc.v[DP_V_PASS], 4);
 	cr_assert_eq(pc.v[DP_V_FWD], 3);
@@ -370,7 +381,7 @@ Test(dataplane_dp_eal, mixed_burst_counted_by_reason)
 	cr_assert_eq(pc.v[DP_V_DROP_REPLAY], 1);
 	cr_assert_eq(pc.v[DP_V_DROP_NOCTX], 2);
 	cr_assert_eq(pc.v[DP_V_PUNT], 1);
-	cr_assert_eq(pc.v[DP_V_DROP_MALFORMED], 1);
+	cr_assert_eq(pc.v[DP_V_DROP_MALFORMED], 2);	/* 11 and 12 */
 	cr_assert_eq(dp_stream_get(r.dp, uid, &si), 0);
 	cr_assert_eq(si.v[DP_V_FWD], 3);
 	cr_assert_eq(si.v[DP_V_DROP_AUTH], 1);
@@ -389,7 +400,7 @@ Test(dataplane_dp_eal, mixed_burst_counted_by_reason)
 	rig_send_room(&r, PLN, 0, f[n], fl[n], 4);		/* drop_noroom */
 	fl[n] = tf_arp(f[n]);
 	rig_send(&r, PLN, 0, f[n], fl[n]);			/* pass */
-	rig_wait_verdicts(&r, 14 + 4, 3000);
+	rig_wait_verdicts(&r, 15 + 4, 3000);
 	cr_assert_eq(rig_recv(&r, SEC, out, 64, 2, 1000), 2);
 	expect_secure(&out[0], &tp, ue_rx, pl, tf_rtp(pl, pp.ssrc, 500, 60, 0));
 	cr_assert_arr_eq(out[1].b, f[0], fl[0]);

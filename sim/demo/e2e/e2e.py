@@ -66,36 +66,6 @@ def counters(prefix):
     return 0
 
 
-def streams(plan_file, out_file):
-    """Compose mcpxd's --streams file from the plan the rig wrote: each line
-    'DIR PROTO SSRC PORT MEMBERS KEYJSON' (MEMBERS a,b or -)."""
-    keys, out = {}, []
-    for line in open(plan_file):
-        if not line.strip():
-            continue
-        d, proto, ssrc, port, members, kj = line.split(" ", 5)
-        k = json.loads(kj)
-        st = {"dir": d, "proto": proto, "profile": "AEAD_AES_128_GCM",
-              "master_key": k["master_key"], "master_salt": k["master_salt"],
-              "mki": k["mki"], "ssrc": ssrc, "replay_window": 128}
-        if proto == "rtp":
-            st["rcc_r"] = k["rcc_r"]
-        if d == "unprotect":
-            st["port"] = int(port)
-        if members != "-":
-            st["members"] = [{"addr": m.split(":")[0], "port": int(m.split(":")[1])}
-                             for m in members.split(",")]
-        out.append(st)
-        keys[k["mki"][:8]] = {"id": k["mki"][:8], "profile": "AEAD_AES_128_GCM",
-                              "mki_len": len(k["mki"]) // 2, "rcc_r": k["rcc_r"],
-                              "port": 0}
-    fd = os.open(out_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        json.dump({"keys": list(keys.values()), "streams": out}, f)
-    print(json.dumps({"keys": len(keys), "streams": len(out)}))
-    return 0
-
-
 # ---- capture reading (pcap, Ethernet, IPv4, UDP) -------------------------
 
 def pcap_udp(path):
@@ -233,7 +203,7 @@ def voice_marker(uri, ssrc):
 
 
 CMDS = {"voice-marker": voice_marker, "udp-echo": udp_echo, "udp-probe": udp_probe, "counters": counters,
-        "streams": streams, "secure-check": secure_check, "plain-check": plain_check,
+        "secure-check": secure_check, "plain-check": plain_check,
         "grab": grab, "inject": inject}
 
 if __name__ == "__main__":

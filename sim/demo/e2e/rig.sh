@@ -4,8 +4,11 @@
 # DPDK net_af_packet vdevs, and a plain-side namespace with the MCPTT server
 # stand-in (mcpx-plain-server) and dave, a plain-side user the appliance
 # stands in for. Real processes, real keys (two KMSs, MIKEY-SAKKE), captures
-# of both sides, hostile traffic. Each step is a check with its figures; the
-# exit status is 0 only if every check held.
+# of both sides, hostile traffic. mcpxd holds only its sealed key store and
+# gets every stream as an I_MESSAGE through its control socket (mcpxctl
+# mikey install): no raw key crosses to it. Group floor control runs as SRTCP
+# under each client's CSK. Each step is a check with its figures; the exit
+# status is 0 only if every check held. This is ./mcpx demo.
 #
 #   rig.sh [--build DIR] [--test] [--keep]
 #
@@ -46,10 +49,10 @@ KEYS=$BUILD/keys/tool/mcpx-keys
 MCPXD=$BUILD/control/mcpxd
 UE=$BUILD/sim/ue/mcpx-ue
 SRV=$BUILD/sim/mcpx-plain-server
-DKEYS=$BUILD/sim/demo/e2e/mcpx-e2e-keys
+CTL_BIN=$BUILD/control/mcpxctl
 DAVE=$BUILD/sim/demo/e2e/mcpx-e2e-dave
 PY="python3 $here/e2e.py"
-for b in "$KEYS" "$MCPXD" "$UE" "$SRV" "$DKEYS" "$DAVE"; do
+for b in "$KEYS" "$MCPXD" "$CTL_BIN" "$UE" "$SRV" "$DAVE"; do
 	[ -x "$b" ] || { echo "mcpx e2e: $b is not built" >&2; exit 1; }
 done
 
@@ -58,6 +61,7 @@ NSD=${P}d NSS=${P}s NSA=${P}a NSB=${P}b NSC=${P}c
 ALL_NS=("$NSA" "$NSB" "$NSC" "$NSS" "$NSD")
 W=$(mktemp -d /tmp/mcpx-e2e.XXXXXX)
 chmod 700 "$W"
+CTL=("$CTL_BIN" --socket "$W/control.sock" --json --timeout 5000)
 PIDS=()
 T0=$(date +%s%N)
 
@@ -181,42 +185,63 @@ check $r "CSK uploads to the server's MDSI opened by the appliance" "$n_ok/3"
 if opened bob.store $U_BOB gmk-alice.b64; then r=FAIL; else r=OK; fi
 check $r "bob cannot open alice's GMK message" "refused"
 
-# ---- mcpxd's keys: INTERIM, a --streams file -----------------------------
-# Until mcpxctl "mikey install" feeds mcpxd from the I_MESSAGEs, the appliance's
-# masters are derived from its own copies of the messages with its own store
-# (mcpx-e2e-keys, the same receive path) and installed as raw-key streams.
+# ---- mcpxd's keys: the I_MESSAGEs, no keys ------------------------------------
+# mcpxd gets the appliance's sealed store (--key-store) and, through its
+# control socket, the I_MESSAGEs and the streams they key (mcpxctl mikey
+# install): it opens them, derives every master and installs the streams
+# itself. No raw key leaves a store; the rig only says which stream is whose.
 SRV_IP=10.77.0.100 DAVE_IP=10.77.0.104 EVIL_IP=10.77.0.66
 A_IP=10.77.0.1 B_IP=10.77.0.2 C_IP=10.77.0.3
 S_A=a11ce001 S_B=b0b00002 S_C=ca201003 S_APC=a11cec01 S_DAVE=da7e0004 S_SRV=6d637078
 GM=5000 GF=5001 PM=5010 PF=5011
-dk() { "$DKEYS" --store "$W/appliance.store" "$@"; }
-{
-	for x in alice:$S_A bob:$S_B carol:$S_C; do
-		k=$(dk --user $U_APP --in "$W/gmk-appliance.b64" --sender "sip:${x%%:*}@example.org")
-		echo "unprotect rtp 0x${x#*:} $GM - $k"
-		echo "unprotect rtcp 0x${x#*:} $GF - $k"
+guk_of() {	# guk_of URI: the member's GUK-ID as the GMS announced it (public)
+	local h
+	h=$(grep -F "# GMK for $1, GUK-ID " "$W/gmk.out" | sed 's/.*GUK-ID //')
+	[ -n "$h" ] && echo $((16#$h))
+}
+raw_msg() {	# raw_msg B64FILE OUT: the I_MESSAGE octets mcpxctl --msg takes
+	sed 's/^a=key-mgmt:mikey //' "$1" | base64 -d >"$2"
+}
+mem() {	# mem ADDR:PORT...: a JSON members array
+	local m out=""
+	for m in "$@"; do out="$out${out:+,}{\"addr\":\"${m%%:*}\",\"port\":${m#*:}}"; done
+	echo "[$out]"
+}
+plan_step() {
+	local x g
+	raw_msg "$W/gmk-appliance.b64" "$W/gmk-appliance.mikey"
+	raw_msg "$W/pck.b64" "$W/pck.mikey"
+	raw_msg "$W/gmk-bob.b64" "$W/gmk-bob.mikey"
+	{
+		echo '['
+		for x in alice:$S_A bob:$S_B carol:$S_C; do
+			g=$(guk_of "sip:${x%%:*}@example.org") || return 1
+			echo "{\"dir\":\"unprotect\",\"proto\":\"rtp\",\"ssrc\":\"0x${x#*:}\",\"port\":$GM,\"cs_id\":4,\"guk_id\":$g,\"replay_window\":128},"
+		done
+		echo "{\"dir\":\"protect\",\"proto\":\"rtp\",\"ssrc\":\"0x$S_A\",\"members\":$(mem $B_IP:42010 $C_IP:42020)},"
+		echo "{\"dir\":\"protect\",\"proto\":\"rtp\",\"ssrc\":\"0x$S_B\",\"members\":$(mem $A_IP:42000 $C_IP:42020)}"
+		echo ']'
+	} >"$W/gmk-streams.json"
+	cat >"$W/pck-streams.json" <<JSON
+[{"dir":"unprotect","proto":"rtp","ssrc":"0x$S_APC","port":$PM,"cs_id":0,"replay_window":128},
+ {"dir":"unprotect","proto":"rtcp","ssrc":"0x$S_APC","port":$PF,"cs_id":0,"replay_window":128},
+ {"dir":"protect","proto":"rtp","ssrc":"0x$S_DAVE","cs_id":1,"members":$(mem $A_IP:42100)},
+ {"dir":"protect","proto":"rtcp","ssrc":"0x$S_SRV","cs_id":1,"members":$(mem $A_IP:42101)}]
+JSON
+	# Group floor control runs under each client's CSK (CS 6), uploaded to the
+	# server's MDSI: SRTCP from the client, and the server's towards it.
+	for x in alice:$S_A:$A_IP:42001 bob:$S_B:$B_IP:42011 carol:$S_C:$C_IP:42021; do
+		IFS=: read -r u ssrc ip port <<<"$x"
+		raw_msg "$W/csk-$u.b64" "$W/csk-$u.mikey"
+		cat >"$W/csk-$u-streams.json" <<JSON
+[{"dir":"unprotect","proto":"rtcp","ssrc":"0x$ssrc","port":$GF,"cs_id":6,"replay_window":128},
+ {"dir":"protect","proto":"rtcp","ssrc":"0x$S_SRV","cs_id":6,"members":$(mem "$ip:$port")}]
+JSON
 	done
-	k=$(dk --user $U_APP --in "$W/gmk-appliance.b64")
-	GMK_APP_MKI=$(jget "$k" mki)
-	echo "protect rtp 0x$S_A - - $B_IP:42010,$C_IP:42020 $k"
-	echo "protect rtp 0x$S_B - - $A_IP:42000,$C_IP:42020 $k"
-	echo "protect rtcp 0x$S_SRV - - $A_IP:42001,$B_IP:42011,$C_IP:42021 $k"
-	k=$(dk --user $U_DAVE --in "$W/pck.b64" --cs 0)
-	PCK_MKI=$(jget "$k" mki)
-	echo "unprotect rtp 0x$S_APC $PM - $k"
-	echo "unprotect rtcp 0x$S_APC $PF - $k"
-	k=$(dk --user $U_DAVE --in "$W/pck.b64" --cs 1)
-	echo "protect rtp 0x$S_DAVE - - $A_IP:42100 $k"
-	echo "protect rtcp 0x$S_SRV - - $A_IP:42101 $k"
-	echo "GMK_APP_MKI=$GMK_APP_MKI PCK_MKI=$PCK_MKI" >"$W/mkis"
-} >"$W/plan" 2>"$W/plan.err" || { check FAIL "derive the appliance's keys" "$(cat "$W/plan.err")"; exit 1; }
-sed -i 's/^\([a-z]*\) \([a-z]*\) \([0-9a-fx]*\) - - /\1 \2 \3 0 /' "$W/plan"
-chmod 600 "$W/plan"
-# shellcheck disable=SC1091
-. "$W/mkis"
-sout=$($PY streams "$W/plan" "$W/streams.json")
-check OK "INTERIM: appliance masters from its I_MESSAGEs -> --streams file" \
-	"$(jget "$sout" keys) keys, $(jget "$sout" streams) streams"
+	python3 -c 'import json,sys
+for f in sys.argv[1:]: json.load(open(f))' "$W"/*-streams.json
+}
+plan_step 2>"$W/plan.err" || { check FAIL "the appliance's streams (no keys)" "$(cat "$W/plan.err")"; exit 1; }
 
 # ---- the network --------------------------------------------------------------
 step "network: namespaces $P{a,b,c} (clients) -- bridge -- mcpxd ($NSD) -- $NSS (server, dave)"
@@ -251,8 +276,8 @@ for x in s0 s1 p1; do nsx "$NSD" ethtool -K "$x" tx off rx off >/dev/null 2>&1 |
 nsx "$NSD" "$MCPXD" --no-huge --no-shconf -m 512 --no-pci -l 0-1 --file-prefix "$P" \
 	--log-level=lib.eal:error \
 	--vdev=net_af_packet0,iface=s1 --vdev=net_af_packet1,iface=p1 -- \
-	--pair 0:1 --workers 1 --streams "$W/streams.json" --idle-sleep-us 50 \
-	--control "$W/control.sock" \
+	--pair 0:1 --workers 1 --idle-sleep-us 50 \
+	--control "$W/control.sock" --key-store "$W/appliance.store" \
 	>"$W/mcpxd.log" 2>&1 &
 PIDS+=($!)
 MCPXD_PID=$!
@@ -261,12 +286,74 @@ for _ in $(seq 1 100); do
 	kill -0 $MCPXD_PID 2>/dev/null || break
 	sleep 0.1
 done
-if grep -q running "$W/mcpxd.log"; then
-	check OK "mcpxd up on net_af_packet s1 (secure) / p1 (plain)" "$(grep -m1 installed "$W/mcpxd.log" | sed 's/mcpxd: //')"
+h=$("${CTL[@]}" health 2>&1) || true
+if grep -q running "$W/mcpxd.log" && [ "$(jget "$h" key_store)" = true ]; then
+	check OK "mcpxd up on net_af_packet s1 (secure) / p1 (plain), sealed store" \
+		"$(jget "$h" status), key store $(jget "$h" key_store), streams $(jget "$h" streams)"
 else
-	check FAIL "mcpxd up" "$(tail -3 "$W/mcpxd.log" | tr '\n' ' ')"
+	check FAIL "mcpxd up" "$(tail -3 "$W/mcpxd.log" | tr '\n' ' ') $h"
 	exit 1
 fi
+
+# ---- keys into mcpxd through its control socket ------------------------------------
+step "keys into mcpxd: mcpxctl mikey install (I_MESSAGE + streams, no keys; mcpxd opens them)"
+ctl_install() {	# ctl_install WHAT MSG STREAMS PURPOSE: one mcpxctl mikey install, one check
+	local out r
+	if out=$("${CTL[@]}" mikey install --msg "$W/$2" --streams "$W/$3" --purpose "$4" \
+		2>"$W/$3.err"); then
+		r=OK
+	else
+		r=FAIL
+	fi
+	echo "$out" >"$W/$3.reply"
+	[ $r = OK ] || out=$(head -c 200 "$W/$3.err")
+	check $r "$1" "$(python3 - "$out" <<'PYX'
+import json, sys
+try:
+    d = json.loads(sys.argv[1])
+except Exception:
+    print(sys.argv[1]); sys.exit()
+ids = [s["id"] for s in d.get("streams", [])]
+mkis = sorted(set(s["mki"] for s in d.get("streams", [])))
+print("key id %s, streams %s-%s (%d), MKIs %s" % (d.get("key_id"), min(ids or [0]),
+      max(ids or [0]), len(ids), " ".join(mkis)))
+PYX
+)"
+}
+mkis_of() {	# mkis_of REPLY DIR: the MKIs mcpxd derived, for streams of DIR in the request
+	python3 - "$W/$1.reply" "$W/$1" "$2" <<'PYX'
+import json, sys
+rep = json.load(open(sys.argv[1]))["streams"]
+req = json.load(open(sys.argv[2]))
+print(",".join(sorted(set(r["mki"] for r, q in zip(rep, req) if q["dir"] == sys.argv[3]))))
+PYX
+}
+ctl_install "GMK (appliance's message): 3 senders' media, 2 towards members" \
+	gmk-appliance.mikey gmk-streams.json 0
+ctl_install "PCK (alice -> dave): CS 0 from alice, CS 1 towards her" pck.mikey pck-streams.json 1
+for u in alice bob carol; do
+	ctl_install "CSK ($u -> server's MDSI): floor control both ways" \
+		"csk-$u.mikey" "csk-$u-streams.json" 2
+done
+CSK_MKIS=$(for u in alice bob carol; do mkis_of "csk-$u-streams.json" unprotect; done | paste -sd,)
+GMK_APP_MKI=$(mkis_of gmk-streams.json protect)
+SENDER_MKIS=$(mkis_of gmk-streams.json unprotect)
+PCK_MKI=$(mkis_of pck-streams.json unprotect)
+[ "$(echo "$SENDER_MKIS" | tr ',' '\n' | grep -c .)" -eq 3 ] && [ "${#GMK_APP_MKI}" -eq 16 ] &&
+	[ "${#PCK_MKI}" -eq 8 ] && [ "$(echo "$CSK_MKIS" | tr ',' '\n' | grep -c .)" -eq 3 ] && r=OK || r=FAIL
+check $r "MKIs: GMK-ID||GUK-ID per sender, PCK-ID, CSK-IDs" "own $GMK_APP_MKI, PCK $PCK_MKI, CSK $CSK_MKIS"
+out=$("${CTL[@]}" mikey install --msg "$W/gmk-bob.mikey" --streams "$W/gmk-streams.json" \
+	--purpose 0 2>/dev/null) || true
+code=$(echo "$out" | python3 -c 'import json,sys
+try: e=json.load(sys.stdin)["error"]; print(e["code"], e["message"][:60])
+except Exception: print("accepted?")')
+[ "${code%% *}" = mikey_rejected ] && r=OK || r=FAIL
+check $r "mcpxd refuses bob's GMK message (not its recipient)" "$code"
+h=$("${CTL[@]}" health 2>&1) || true
+n_st=$(jget "$h" streams)
+[ "$n_st" -eq 15 ] && r=OK || r=FAIL
+check $r "mcpxd holds the streams mcpxctl installed, and no key came over" \
+	"streams $n_st, raw keys in requests: $(cat "$W"/*-streams.json | grep -c master_ || true)"
 counters() { $PY counters "$P"; }
 
 nsx "$NSD" dumpcap -q -P -i s0 -w "$W/secure.pcap" >/dev/null 2>&1 &
@@ -296,7 +383,7 @@ check $ok "datagrams alice -> server -> alice, unchanged" \
 check $ok "counted pass by mcpxd (plus ARP)" "pass +$pass"
 
 # ---- c. group call ---------------------------------------------------------------
-step "c. group call: alice then bob talk (SRTP, AEAD_AES_128_GCM, RCCm3, MKI GMK-ID||GUK-ID), carol listens"
+step "c. group call: alice then bob talk (SRTP, AEAD_AES_128_GCM, RCCm3, MKI GMK-ID||GUK-ID), carol listens; floor control under the CSKs"
 cat >"$W/server.conf" <<CONF
 listen $SRV_IP
 group fire=$GM,$GF
@@ -327,15 +414,18 @@ bound() {	# bound NS PORT: wait until a UDP socket listens there (5 s at most)
 	return 1
 }
 ue_run "$NSC" carol g-carol --local $C_IP:42020 --server $SRV_IP:$GM --gmk "$W/gmk-carol.b64" \
+	--key "$W/csk-carol.b64" \
 	--ssrc $S_C --expect-senders 2 --expect-frames $N &
 pc=$!
 ue_run "$NSB" bob g-bob --local $B_IP:42010 --server $SRV_IP:$GM --gmk "$W/gmk-bob.b64" \
+	--key "$W/csk-bob.b64" \
 	--ssrc $S_B --seq-start 2000 --talk $N --rate 100 --floor --talk-at 2500 \
 	--expect-senders 1 --expect-frames $N &
 pb=$!
 bound "$NSC" 42020 && bound "$NSB" 42010 || true
 sleep 0.3	# the keys are read after the sockets are bound
 ue_run "$NSA" alice g-alice --local $A_IP:42000 --server $SRV_IP:$GM --gmk "$W/gmk-alice.b64" \
+	--key "$W/csk-alice.b64" \
 	--ssrc $S_A --seq-start 1000 --talk $N --rate 100 --floor \
 	--expect-senders 1 --expect-frames $N &
 pa=$!
@@ -360,6 +450,20 @@ for who in alice:$pa bob:$pb carol:$pc; do
 	if wait "${who#*:}"; then ok=OK; else ok=FAIL; fi
 	check $ok "${who%%:*}: mcpx-ue verified every frame" "$(ue_summary "$W/g-${who%%:*}.json")"
 done
+csk_fwd() {	# csk_fwd USER: fwd of its CSK streams (from it, towards it), as mcpxd counts
+	local id f=""
+	for id in $(python3 -c 'import json,sys
+print(" ".join(str(s["id"]) for s in json.load(open(sys.argv[1]))["streams"]))' \
+		"$W/csk-$1-streams.json.reply"); do
+		f="$f${f:+/}$(jget "$("${CTL[@]}" stream get "$id" 2>/dev/null || echo '{}')" stream.verdicts.fwd)"
+	done
+	echo "$f"
+}
+f_a=$(csk_fwd alice) f_b=$(csk_fwd bob) f_c=$(csk_fwd carol)
+n_bad=0
+for f in "$f_a" "$f_b" "$f_c"; do [ "${f%/*}" -ge 0 ] && [ "${f#*/}" -ge 1 ] || n_bad=$((n_bad + 1)); done
+[ "${f_a%/*}" -ge 1 ] && [ "${f_b%/*}" -ge 1 ] && [ $n_bad -eq 0 ] && ok=OK || ok=FAIL
+check $ok "floor control as SRTCP under each CSK (from/to, fwd)" "alice $f_a, bob $f_b, carol $f_c"
 
 # ---- d. private call ---------------------------------------------------------------
 step "d. private call alice <-> dave (plain side) under the PCK, MKI = PCK-ID, both ways"
@@ -389,12 +493,14 @@ MARK=de7ec7ab1e0ff1ce
 c2=$(counters)
 echo "$c2" >"$W/c2.json"
 ue_run "$NSB" bob h-bob --local $B_IP:42010 --server $SRV_IP:$GM --gmk "$W/gmk-bob.b64" \
+	--key "$W/csk-bob.b64" \
 	--ssrc $S_B --seq-start 20000 --expect-senders 1 --expect-frames $N &
 pb=$!
 PIDS+=("$pb")
 bound "$NSB" 42010 || true
 sleep 0.3
 ue_run "$NSA" alice h-alice --local $A_IP:42000 --server $SRV_IP:$GM --gmk "$W/gmk-alice.b64" \
+	--key "$W/csk-alice.b64" \
 	--ssrc $S_A --seq-start 20000 --talk $N --rate 100 --floor &
 pa=$!
 PIDS+=("$pa")
@@ -453,20 +559,17 @@ n_types=$(tshark -r "$W/plain.pcap" "${DEC[@]}" -Y 'rtcp.app.name == "MCPT"' -T 
 check $ok "plain side: tshark decodes RTP and MCPTT floor control" "RTP $n_rtp, floor (APP MCPT) $n_fc, $n_types subtypes"
 voice=$($PY voice-marker $U_ALICE $S_A),$($PY voice-marker $U_BOB $S_B),$($PY voice-marker $U_ALICE $S_APC),$($PY voice-marker $U_DAVE $S_DAVE)
 GMKID=${GMK_APP_MKI:0:8}
-mkis=$GMK_APP_MKI,$PCK_MKI
-for x in $U_ALICE $U_BOB $U_CAROL; do
-	k=$("$DKEYS" --store "$W/appliance.store" --user $U_APP --in "$W/gmk-appliance.b64" --sender "$x")
-	mkis=$mkis,$(jget "$k" mki)
-done
+mkis=$GMK_APP_MKI,$PCK_MKI,$SENDER_MKIS,$CSK_MKIS
 r=$($PY secure-check "$W/secure.pcap" $GM,$PM $GF,$PF "$mkis" "$voice" $EVIL_IP) && ok=OK || ok=FAIL
 check $ok "secure side: no voice bytes, no \"MCPT\", every packet ends with its MKI" \
 	"UDP $(jget "$r" udp), media $(jget "$r" media) ($(jget "$r" media_mki_ok) MKI ok), floor $(jget "$r" floor) ($(jget "$r" floor_mki_ok) MKI ok), MCPT $(jget "$r" mcpt), voice $(jget "$r" voice_plain), GMK-ID $GMKID"
 r=$($PY plain-check "$W/plain.pcap" $MARK $EVIL_IP) && ok=OK || ok=FAIL
 check $ok "plain side: no hostile SRTP/RTP-shaped packet arrived" "$(jget "$r" rtp_shaped) of $((TOTAL_INJ - SENT[random]))"
-# Not RTP-shaped UDP on a media port is "unmatched" for mcpxd: passed by the
-# --unmatched policy (docs/deployment.md). Shown, not hidden; see the report.
-printf '  --  %-58s %s\n' "KNOWN GAP: non-RTP junk to a media port passes (--unmatched pass)" \
-	"$(jget "$r" junk) of ${SENT[random]} reached the server"
+# Not RTP-shaped UDP to a port a stream was installed with: drop_malformed on
+# the secure side (docs/deployment.md), never the --unmatched policy.
+[ "$(jget "$r" junk)" -eq 0 ] && [ "$(dv drop_malformed)" -ge "${SENT[random]}" ] && ok=OK || ok=FAIL
+check $ok "non-RTP junk to a media port: drop_malformed, none passed" \
+	"+$(dv drop_malformed) (sent ${SENT[random]}), $(jget "$r" junk) reached the server"
 
 # ---- summary --------------------------------------------------------------------------
 ns_stop "$NSD"
