@@ -512,6 +512,23 @@ report(const struct opts *o, uint64_t ms)
 	return ok ? 0 : EXIT_CHECKS;
 }
 
+/* The overall bound: a client not done at --duration fails the run, and says so. */
+static bool
+deadline_passed(const struct opts *o)
+{
+	unsigned int i;
+	bool late = false;
+
+	for (i = 0; i < o->n; i++) {
+		if (ue_done(o->c[i].ue))
+			continue;
+		fprintf(stderr, "mcpx-ue: %s: deadline: not done after --duration %" PRIu32
+			" ms: %s\n", o->c[i].user, o->duration_ms, ue_waiting(o->c[i].ue));
+		late = true;
+	}
+	return late;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -544,6 +561,7 @@ main(int argc, char **argv)
 	if (rc == 0) {
 		ms = ue_run(u, o.n, o.linger_ms, o.duration_ms);
 		rc = report(&o, ms);
+		rc = deadline_passed(&o) ? EXIT_CHECKS : rc;
 	}
 	for (i = 0; i < o.n; i++)
 		ue_free(o.c[i].ue);

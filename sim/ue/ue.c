@@ -418,9 +418,13 @@ on_sig(struct ue *u, char *text, const struct ue_addr *from)
 			return;
 		u->offer.pending = false;
 		u->offer.acked = m.verb[0] == 'A';
+		u->offer.refused = !u->offer.acked;
 		u->st.sig_acks += u->offer.acked;
-		if (!u->offer.acked)
-			(void)fail(u, 0, "peer refused our key", m.reason != NULL ? m.reason : "?");
+		if (!u->offer.acked) {
+			snprintf(u->offer.reason, sizeof(u->offer.reason), "%s",
+				 m.reason != NULL ? m.reason : "?");
+			(void)fail(u, 0, "peer refused our key", u->offer.reason);
+		}
 		return;
 	}
 	if (strcmp(m.verb, "KEY") != 0 || m.mikey == NULL) {
@@ -640,6 +644,12 @@ talk(struct ue *u, uint64_t now)
 	case UE_TALK_WAIT:
 		if (u->cfg.frames == 0) {
 			u->talk = UE_TALK_DONE;
+		} else if (s == NULL && !u->offer.pending &&
+			   now >= u->start_ms + u->cfg.talk_at_ms + UE_KEY_WAIT_MS) {
+			/* a CSK never protects media (33.180 E.4.1): do not wait forever */
+			u->no_media_key = true;
+			u->talk = UE_TALK_DONE;
+			(void)fail(u, 0, "talk", "no media key (GMK or PCK) came in time");
 		} else if (now >= u->start_ms + u->cfg.talk_at_ms && s != NULL &&
 			   !u->offer.pending) {
 			u->talk = u->cfg.floor ? UE_TALK_REQUESTING : UE_TALK_SENDING;
@@ -698,6 +708,23 @@ ue_done(const struct ue *u)
 	return u->talk == UE_TALK_DONE && !u->offer.pending;
 }
 
+const char *
+ue_waiting(const struct ue *u)
+{
+	if (u->offer.pending)
+		return "still offering its key, no ACK or NAK yet";
+	switch (u->talk) {
+	case UE_TALK_WAIT:
+		return ue_media_sess(u) == NULL ? "waiting for a media key" : "waiting to talk";
+	case UE_TALK_REQUESTING:
+		return "waiting for the floor";
+	case UE_TALK_SENDING:
+		return "still talking";
+	default:
+		return "done";
+	}
+}
+
 /* Milliseconds until |u| has timed work; 0 when it has work now. */
 static uint64_t
 due_in(const struct ue *u, uint64_t now)
@@ -706,12 +733,16 @@ due_in(const struct ue *u, uint64_t now)
 
 	if (u->offer.pending)
 		d = d < u->offer.next_ms ? d : u->offer.next_ms;
-	if (u->talk == UE_TALK_WAIT)
+	if (u->talk == UE_TALK_WAIT) {
 		t = u->start_ms + u->cfg.talk_at_ms;
-	else if (u->talk == UE_TALK_SENDING)
+		/* due, but blocked on a media key or an offer: input or a timer wakes us */
+		if (t <= now && (ue_media_sess(u) == NULL || u->offer.pending))
+			t = now + 20;
+	} else if (u->talk == UE_TALK_SENDING) {
 		t = u->cfg.rate == 0 ? now : u->next_us / 1000u;
-	else if (u->talk == UE_TALK_REQUESTING)
+	} else if (u->talk == UE_TALK_REQUESTING) {
 		t = u->retry_ms > now ? u->retry_ms : now + 10;
+	}
 	d = d < t ? d : t;
 	return d <= now ? 0 : d - now;
 }

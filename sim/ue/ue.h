@@ -33,6 +33,7 @@
 #define UE_RATE_DEFAULT 50	/* frames per second: one every 20 ms */
 #define UE_SIG_MAX 4096		/* octets of one signalling datagram */
 #define UE_NFDS 3
+#define UE_KEY_WAIT_MS 5000	/* a talker's wait for a media key past its talk time */
 
 enum ue_sock { UE_MEDIA, UE_FLOOR, UE_SIG };
 
@@ -92,14 +93,16 @@ struct ue {
 	uint32_t sent_frames;
 	uint64_t start_ms, next_us, retry_ms;
 	bool joined;
+	bool no_media_key;		/* gave up talking: no GMK or PCK came in time */
 	/* An I_MESSAGE offered to a peer's signalling port until it says ACK. */
 	struct {
-		bool pending, acked;
+		bool pending, acked, refused;
 		unsigned int peer, tries;
 		uint32_t key_id;
 		uint64_t next_ms;
 		size_t len;
 		uint8_t msg[MIKEY_MSG_MAX];
+		char reason[96];	/* the peer's NAK reason */
 	} offer;
 	struct ue_stats st;
 	char err[160];
@@ -168,6 +171,10 @@ ue_ptt(struct ue *u, bool press, uint64_t now_ms);
 /* Whether the client has nothing more to send: talked, and its offers settled. */
 bool
 ue_done(const struct ue *u);
+
+/* What |u| still waits for (not done), for a deadline message. */
+const char *
+ue_waiting(const struct ue *u);
 
 /* The session that carries media now: the private call's, else the group's. */
 struct ue_sess *

@@ -83,13 +83,17 @@ ue_check(const struct ue *u, const struct ue_expect *e, char *why, size_t cap)
 
 	if (cap != 0)
 		why[0] = '\0';
-	need(&vd, u->st.sent == u->cfg.frames, "sent %llu frames of %u",
+	need(&vd, !u->no_media_key, "no media key (GMK or PCK) within %u ms of the talk time: "
+	     "a CSK protects floor control only", UE_KEY_WAIT_MS);
+	need(&vd, !u->offer.refused, "the peer refused our key: %s", u->offer.reason);
+	need(&vd, u->no_media_key || u->st.sent == u->cfg.frames, "sent %llu frames of %u",
 	     (unsigned long long)u->st.sent, u->cfg.frames);
 	need(&vd, u->st.protect_fail == 0 && u->st.send_fail == 0, "%llu packets not sent",
 	     (unsigned long long)(u->st.protect_fail + u->st.send_fail));
 	need(&vd, !u->cfg.floor || u->cfg.frames == 0 || u->floor.notes[FC_NOTE_GRANTED] != 0,
 	     "never got the floor");
-	need(&vd, u->offer.tries == 0 || u->offer.acked, "the peer did not take our key");
+	need(&vd, u->offer.tries == 0 || u->offer.acked || u->offer.refused,
+	     "the peer did not take our key (no answer)");
 	need(&vd, u->st.sig_bad == 0 && u->st.sig_key_refused == 0,
 	     "%llu signalling messages refused", (unsigned long long)(u->st.sig_bad +
 								       u->st.sig_key_refused));

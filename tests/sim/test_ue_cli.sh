@@ -3,6 +3,8 @@
 # runs the GMS, and one mcpx-ue process runs three clients on loopback:
 # group media and off-network floor control under the GMK, a late joiner that
 # ignores the ROC trailer (exit 1), a private call under a PCK with --key-out,
+# a CSK upload to a client acting as the server's MDSI with floor control under
+# the CSK (and the same CSK refused by someone else), the run's deadline,
 # usage errors (exit 2). Usage: test_ue_cli.sh MCPX_KEYS MCPX_UE GMS_HELPER
 set -u
 K=$(realpath "$1")
@@ -12,18 +14,21 @@ G=$(realpath "$3")
 
 export MCPX_PASSPHRASE="ue test"
 A=sip:alice@example.org B=sip:bob@example.org C=sip:carol@example.org GMS=sip:gms@example.org
+M=mdsi.example.org
 "$K" kms init --state kms.state --uri kms.example.org >/dev/null || bad "kms init"
 "$K" kms cert --state kms.state -o cert.xml || bad "kms cert"
-for u in alice bob carol gms; do
-	"$K" kms issue --state kms.state --user "sip:$u@example.org" -o "$u.xml" || bad "issue $u"
+for u in alice bob carol gms mdsi; do
+	uri="sip:$u@example.org"
+	[ "$u" = mdsi ] && uri=$M
+	"$K" kms issue --state kms.state --user "$uri" -o "$u.xml" >/dev/null || bad "issue $u"
 	"$K" store init --store "$u.store" >/dev/null || bad "store $u"
 	"$K" store import --store "$u.store" cert.xml "$u.xml" >/dev/null || bad "import $u"
 done
 expect 0 "GMS run" -- "$G" gms.store "$GMS" sip:fire@example.org \
-	"$A" alice.gmk "$B" bob.gmk b64 "$C" carol.gmk
+	"$A" alice.gmk "$B" bob.gmk b64 "$C" carol.gmk "$M" mdsi.gmk
 
 base=$((20000 + RANDOM % 20000))
-pa=$base pb=$((base + 10)) pc=$((base + 20))
+pa=$base pb=$((base + 10)) pc=$((base + 20)) pm=$((base + 30))
 L=127.0.0.1
 common=(--duration 20000 --linger 300)
 alice=(--store alice.store --user "$A" --local "$L:$pa" --peer "$L:$pb" --peer "$L:$pc"
@@ -73,6 +78,79 @@ expect 0 "PCK file for the callee" -- "$UE" "${common[@]}" --store bob.store --u
 expect 1 "PCK file for someone else" -- "$UE" "${common[@]}" --store carol.store --user "$C" \
 	--key pck.b64
 grep -q NOT_RECIPIENT err.txt && ok || bad "no reason given: $(cat err.txt)"
+
+# A CSK upload on the signalling side channel to a client whose identity is the
+# server's MDSI: it opens it and ACKs, both hold the CSK, and floor control both
+# ways runs as SRTCP under it (MKI = the 4-octet CSK-ID, purpose tag 2), each
+# side verifying the other's; media stays under the GMK (a CSK never protects SRTP).
+csk_check() {
+	python3 - "$1" out.txt <<'PY'
+import json, sys
+side = sys.argv[1]
+r = json.load(open(sys.argv[2]))
+assert len(r["clients"]) == 2, "two clients"
+for c in r["clients"]:
+    if side == "refused" and c["user"] != "sip:alice@example.org":
+        continue
+    csk = [s for s in c["sessions"] if s["key"] == "csk"]
+    if side == "refused":
+        assert not c["ok"] and not c["signalling"]["offer_acked"], c
+        assert "refused our key" in c["failed"] and "NOT_RECIPIENT" in c["failed"], c["failed"]
+        continue
+    assert len(csk) == 1, (c["user"], "no csk session")
+    s = csk[0]
+    assert s["key_id"] >> 28 == 2, ("CSK-ID purpose tag", hex(s["key_id"]))
+    assert s["mki"] == "%08x" % s["key_id"], ("MKI is the CSK-ID", s["mki"])
+    assert s["srtp_rx"] == {}, ("no media under the CSK", s["srtp_rx"])
+    fl = c["floor"]
+    n = sum(fl["received"].values())
+    assert n >= 4 and s["srtcp_rx"] == {"fwd": n} == {"fwd": c["received"]["floor"]}, \
+        ("every floor message verified under the CSK", s["srtcp_rx"], fl["received"])
+    assert fl["sent"].get("Floor Taken") == 1 and fl["received"].get("Floor Taken") == 1, fl
+    assert [x["ssrc"] for x in s["senders"] if x["proto"] == "srtcp"] == \
+        [o["ssrc"] for o in r["clients"] if o is not c], s["senders"]
+    g = [x for x in c["sessions"] if x["key"] == "gmk"]
+    assert len(g) == 1 and g[0]["srtcp_rx"] == {}, "floor under the GMK"
+    assert s["initiator"] == (c["user"] == "sip:alice@example.org"), s
+a = r["clients"][0]
+if side == "both":
+    assert a["signalling"]["offer_acked"] and r["clients"][1]["signalling"]["keys"] == 1
+    assert r["clients"][0]["sessions"][-1]["key_id"] == r["clients"][1]["sessions"][-1]["key_id"]
+PY
+}
+csk_alice=(--store alice.store --user "$A" --local "$L:$pa" --gmk alice.gmk --csk "$M")
+expect 0 "CSK upload to the MDSI, floor under the CSK" -- "$UE" --json "${common[@]}" \
+	"${csk_alice[@]}" --peer "$L:$pm" --key-out csk.b64 --talk 50 --rate 0 --floor \
+	--floor-wait 50 --expect-frames 50 -- \
+	--store mdsi.store --user "$M" --local "$L:$pm" --peer "$L:$pa" --gmk mdsi.gmk \
+	--talk 50 --rate 0 --floor --floor-wait 50 --talk-at 300 --expect-frames 50
+has '"key":"csk"'
+csk_check both && ok || bad "CSK session: $(head -c 3000 out.txt)"
+[ -s csk.b64 ] && ok || bad "no --key-out file for the CSK"
+expect 0 "CSK file for the MDSI" -- "$UE" "${common[@]}" --store mdsi.store --user "$M" \
+	--key csk.b64
+has 'csk '
+# Offered to someone who is not the MDSI: NAK, and the sender fails within a bound.
+t0=$SECONDS
+expect 1 "CSK offered to bob" -- timeout 15 "$UE" --json "${common[@]}" \
+	"${csk_alice[@]}" --peer "$L:$pb" -- \
+	--store bob.store --user "$B" --local "$L:$pb" --peer "$L:$pa" --gmk bob.gmk
+[ $((SECONDS - t0)) -le 5 ] && ok || bad "CSK NAK took $((SECONDS - t0)) s"
+has '"refused":1'
+csk_check refused && ok || bad "CSK refusal: $(head -c 3000 out.txt)"
+# The repro that used to spin: a talker whose only key is a CSK fails in bounded time.
+t0=$SECONDS
+expect 1 "talking with only a CSK" -- timeout 15 "$UE" "${common[@]}" \
+	--store alice.store --user "$A" --local "$L:$pa" --peer "$L:$pm" --csk "$M" --talk 5 -- \
+	--store mdsi.store --user "$M" --local "$L:$pm" --peer "$L:$pa"
+[ $((SECONDS - t0)) -le 9 ] && ok || bad "CSK-only talker took $((SECONDS - t0)) s"
+has 'no media key (GMK or PCK) within 5000 ms'
+# The overall deadline: not done at --duration is a failure, said on stderr.
+t0=$SECONDS
+expect 1 "deadline" -- timeout 15 "$UE" --duration 700 --store alice.store --user "$A" \
+	--local "$L:$pa" --peer "$L:$pm" --talk 5
+[ $((SECONDS - t0)) -le 3 ] && ok || bad "deadline took $((SECONDS - t0)) s"
+one_line 'deadline: not done after --duration 700 ms: waiting for a media key'
 
 # Usage and run-time errors.
 expect 0 "--help" -- "$UE" --help
