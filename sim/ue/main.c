@@ -31,7 +31,8 @@ static const char usage_text[] =
 	"\n"
 	"Global options:\n"
 	"  --json                report as one JSON object\n"
-	"  --backend NAME        SRTP engine backend: libsrtp (default) or native\n"
+	"  --backend NAME        SRTP engine backend: native (default where the CPU has it)\n"
+	"                        or libsrtp\n"
 	"  --passphrase-file F | --key-file F    the secret of the key stores\n"
 	"                        (or the MCPX_PASSPHRASE environment variable)\n"
 	"  --at UNIX_SECONDS     the time that picks key periods and checks MIKEY timestamps\n"
@@ -81,6 +82,7 @@ struct client {
 struct opts {
 	bool json;
 	unsigned int be;
+	bool be_given;		/* else native where the CPU has it, libsrtp otherwise */
 	const char *passphrase_file, *key_file;
 	int64_t at;
 	uint32_t duration_ms, linger_ms;
@@ -252,6 +254,7 @@ global_opt(struct opts *o, const char *a, const char *v, int *used)
 		if (be < 0)
 			return usage("--backend %s: libsrtp or native", v != NULL ? v : "");
 		o->be = (unsigned int)be;
+		o->be_given = true;
 		return 1;
 	}
 	if ((strcmp(a, "--passphrase-file") == 0 || strcmp(a, "--key-file") == 0) && v != NULL) {
@@ -545,6 +548,12 @@ main(int argc, char **argv)
 	if (sodium_init() < 0 || dp_srtp_global_init() < 0) {
 		fprintf(stderr, "mcpx-ue: libsodium or the SRTP engine did not start\n");
 		return EXIT_CHECKS;
+	}
+	if (!o.be_given && dp_srtp_backend_available(DP_SRTP_BACKEND_NATIVE)) {
+		/* native: it can start SRTCP at a chosen index (see ue_sess.c) */
+		o.be = DP_SRTP_BACKEND_NATIVE;
+		for (i = 0; i < o.n; i++)
+			o.c[i].cfg.be = o.be;
 	}
 	if (!dp_srtp_backend_available(o.be))
 		return usage("backend %s not available on this CPU", dp_srtp_backend_name(o.be));

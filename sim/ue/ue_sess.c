@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: proprietary */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -31,6 +32,26 @@ cs_of(const struct mikey_key *k, bool peer)
 	return k->purpose == KEYS_PURPOSE_CSK ? MIKEY_CS_MCPTT_CSK : MIKEY_CS_MCPTT_GROUP;
 }
 
+/*
+ * The first SRTCP index of a sending context. A client restarted with the same
+ * SSRC under the same key (a CSK lives for many sessions; a lab pins SSRCs)
+ * must not start again at 1: under GCM a (key, SSRC, index) used twice for
+ * different content is a nonce reuse. The clock in milliseconds (30 bits, so
+ * it wraps every 12.4 days and leaves 2^30 indices of room) moves faster than
+ * any floor-control sender, so a later process starts above where an earlier
+ * one stopped. Native backend only: libsrtp cannot start SRTCP but at 1.
+ */
+static uint32_t
+srtcp_start(unsigned int be)
+{
+	struct timespec ts;
+
+	if (be != DP_SRTP_BACKEND_NATIVE || clock_gettime(CLOCK_REALTIME, &ts) != 0)
+		return 0;
+	return 1 + (uint32_t)(((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000) &
+			      0x3fffffffu);
+}
+
 /* A context of |s|'s key under |m| (wiped here). */
 static int
 ctx_make(struct ue_sess *s, struct dp_srtp_ctx **out, struct mikey_srtp_master *m,
@@ -43,6 +64,8 @@ ctx_make(struct ue_sess *s, struct dp_srtp_ctx **out, struct mikey_srtp_master *
 		.mki_len = m->mki_len,
 		.ssrc = ssrc,
 		.rcc_r = proto == DP_SRTP_PROTO_RTP ? s->rcc_r : 0,
+		.srtcp_index = proto == DP_SRTP_PROTO_RTCP && dir == DP_SRTP_DIR_PROTECT
+				       ? srtcp_start(s->be) : 0,
 	};
 	int rc;
 

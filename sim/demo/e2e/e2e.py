@@ -202,9 +202,60 @@ def voice_marker(uri, ssrc):
     return 0
 
 
+def counters_moved(before, after):
+    """Every mcpxd counter (totals, ports, workers) that differs between two
+    /mcpx/counters readings; exit 0 only if none moved."""
+    a = json.load(open(before)).get("/mcpx/counters", {})
+    b = json.load(open(after)).get("/mcpx/counters", {})
+    moved = {}
+
+    def walk(x, y, path):
+        if isinstance(x, dict) or isinstance(y, dict):
+            x = x if isinstance(x, dict) else {}
+            y = y if isinstance(y, dict) else {}
+            for k in sorted(set(x) | set(y)):
+                walk(x.get(k, 0), y.get(k, 0), path + [str(k)])
+        elif isinstance(x, (int, float)) and isinstance(y, (int, float)) and x != y:
+            moved[".".join(path)] = y - x
+
+    walk(a, b, [])
+    print(json.dumps({"moved": len(moved), "which": moved}))
+    return 0 if not moved else 1
+
+
+def ue_from(path, ssrc):
+    """What one mcpx-ue --json report says of one sender's media (SSRC hex)
+    and of the floor messages it got."""
+    try:
+        c = json.load(open(path))["clients"][0]
+    except Exception:
+        print(json.dumps({"report": False}))
+        return 1
+    want = int(ssrc, 16)
+    out = {"report": True, "ok": bool(c.get("ok")), "failed": c.get("failed") or "",
+           "verified": 0, "first": -1, "last": -1, "bad": 0, "late": 0, "gaps": 0,
+           "refused": 0, "before_join": c.get("received", {}).get("before_join", 0)}
+    for se in c.get("sessions", []):
+        for v, n in se.get("srtp_rx", {}).items():
+            if v != "fwd":
+                out["refused"] += n
+        for s in se.get("senders", []):
+            sv = s.get("ssrc")
+            sv = int(sv, 16) if isinstance(sv, str) else sv
+            if s.get("proto") == "srtp" and sv == want:
+                for k in ("verified", "first", "last", "bad", "late", "gaps"):
+                    out[k] = s.get(k, 0)
+    f = c.get("floor", {}) or {}
+    out["floor_rx"] = f.get("received", {})
+    out["floor_sent"] = f.get("sent", {})
+    print(json.dumps(out))
+    return 0
+
+
 CMDS = {"voice-marker": voice_marker, "udp-echo": udp_echo, "udp-probe": udp_probe, "counters": counters,
         "secure-check": secure_check, "plain-check": plain_check,
-        "grab": grab, "inject": inject}
+        "grab": grab, "inject": inject,
+        "counters-moved": counters_moved, "ue-from": ue_from}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in CMDS:

@@ -402,7 +402,7 @@ N=150
 ue_run() {	# ue_run NS NAME TAG ARGS...
 	local n=$1 name=$2 tag=$3
 	shift 3
-	nsx "$n" "$UE" --json --duration 20000 --linger 2500 --store "$W/$name.store" \
+	nsx "$n" "$UE" --json --duration 20000 --linger "${LINGER:-2500}" --store "$W/$name.store" \
 		--user "sip:$name@example.org" "$@" >"$W/$tag.json" 2>"$W/$tag.err"
 }
 bound() {	# bound NS PORT: wait until a UDP socket listens there (5 s at most)
@@ -419,7 +419,7 @@ ue_run "$NSC" carol g-carol --local $C_IP:42020 --server $SRV_IP:$GM --gmk "$W/g
 pc=$!
 ue_run "$NSB" bob g-bob --local $B_IP:42010 --server $SRV_IP:$GM --gmk "$W/gmk-bob.b64" \
 	--key "$W/csk-bob.b64" \
-	--ssrc $S_B --seq-start 2000 --talk $N --rate 100 --floor --talk-at 2500 \
+	--ssrc $S_B --seq-start 40000 --talk $N --rate 100 --floor --talk-at 2500 \
 	--expect-senders 1 --expect-frames $N &
 pb=$!
 bound "$NSC" 42020 && bound "$NSB" 42010 || true
@@ -537,8 +537,9 @@ dl=$(cat "$W/delta.txt")
 dv() { echo "$dl" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 [ "$(dv drop_auth)" -ge $((SENT[bitflip] + SENT[oversized])) ] && ok=OK || ok=FAIL
 check $ok "bit-flipped and oversized: drop_auth" "+$(dv drop_auth) (sent $((SENT[bitflip] + SENT[oversized])))"
-[ "$(dv drop_replay)" -ge "${SENT[replayed]}" ] && ok=OK || ok=FAIL
-check $ok "replayed: drop_replay" "+$(dv drop_replay) (sent ${SENT[replayed]})"
+# Exactly the replays: any more would be a client reusing an SRTCP index (a GCM nonce)
+[ "$(dv drop_replay)" -eq "${SENT[replayed]}" ] && ok=OK || ok=FAIL
+check $ok "replayed: drop_replay, and nothing else" "+$(dv drop_replay) (sent ${SENT[replayed]})"
 [ "$(dv drop_noctx)" -ge $((SENT[wrong-mki] + SENT[rtp-random])) ] && ok=OK || ok=FAIL
 check $ok "wrong MKI, RTP-shaped junk: drop_noctx" "+$(dv drop_noctx) (sent $((SENT[wrong-mki] + SENT[rtp-random])))"
 fl=$((SENT[unknown-ssrc] + SENT[forged-guk]))
@@ -546,6 +547,73 @@ fl=$((SENT[unknown-ssrc] + SENT[forged-guk]))
 check $ok "floods of unknown SSRCs / forged GUK-IDs: slow path, rate-bounded" "punt +$(dv punt), punt_limited +$(dv punt_limited) (sent $fl)"
 check OK "every reason (total deltas)" "$dl"
 
+# ---- h. late entry ---------------------------------------------------------------------
+# bob talks through mcpxd from SEQ 65300: the burst wraps (ROC 0 -> 1) at
+# frame 236. carol joins after 300 packets: she has seen no packet of ROC 0
+# and must take the ROC from the RCCm3 trailer, which mcpxd's protect side
+# writes. alice joins just as late but ignores the trailer: every packet
+# fails. (bob's burst in c. starts at SEQ 40000, within 2^15 of this one, so
+# mcpxd's index estimate for his SSRC carries over.)
+step "h. late entry through mcpxd: bob's SEQ wraps, carol joins after the wrap (ROC from mcpxd's RCCm3 trailer)"
+NL=400 JL=300 SEQ_L=65300
+WRAP=$((65536 - SEQ_L))
+ue_run "$NSC" carol l-carol --local $C_IP:42020 --server $SRV_IP:$GM \
+	--gmk "$W/gmk-carol.b64" --key "$W/csk-carol.b64" --ssrc $S_C \
+	--join-after $JL --expect-senders 1 --expect-frames $((NL - JL)) &
+pc=$!
+ue_run "$NSA" alice l-alice --local $A_IP:42000 --server $SRV_IP:$GM \
+	--gmk "$W/gmk-alice.b64" --key "$W/csk-alice.b64" --ssrc $S_A \
+	--join-after $JL --ignore-roc --expect-senders 1 --expect-frames $((NL - JL)) &
+pa=$!
+PIDS+=("$pc" "$pa")
+bound "$NSC" 42020 && bound "$NSA" 42000 || true
+sleep 0.3
+ue_run "$NSB" bob l-bob --local $B_IP:42010 --server $SRV_IP:$GM --gmk "$W/gmk-bob.b64" \
+	--key "$W/csk-bob.b64" \
+	--ssrc $S_B --seq-start $SEQ_L --talk $NL --rate 400 --floor &
+pb=$!
+PIDS+=("$pb")
+rc_a=0 rc_b=0 rc_c=0
+wait $pb || rc_b=$?
+wait $pc || rc_c=$?
+wait $pa || rc_a=$?
+[ $rc_b -eq 0 ] && ok=OK || ok=FAIL
+check $ok "bob: $NL frames from SEQ $SEQ_L through mcpxd, wrap at frame $WRAP" "$(ue_summary "$W/l-bob.json")"
+j=$($PY ue-from "$W/l-carol.json" 0x$S_B) || true
+[ $rc_c -eq 0 ] && [ "$(jget "$j" verified)" -ge $((NL - JL)) ] && [ "$(jget "$j" first)" -ge $WRAP ] &&
+	[ "$(jget "$j" bad)" -eq 0 ] && [ "$(jget "$j" refused)" -eq 0 ] && ok=OK || ok=FAIL
+check $ok "carol joined after the wrap, verified every frame after it" \
+	"skipped $(jget "$j" before_join), verified $(jget "$j" verified) (frames $(jget "$j" first)-$(jget "$j" last)), bad $(jget "$j" bad), gaps $(jget "$j" gaps), refused $(jget "$j" refused)"
+j=$($PY ue-from "$W/l-alice.json" 0x$S_B) || true
+[ $rc_a -eq 1 ] && [ "$(jget "$j" before_join)" -ge $JL ] && [ "$(jget "$j" verified)" -eq 0 ] &&
+	[ "$(jget "$j" refused)" -ge 1 ] && ok=OK || ok=FAIL
+check $ok "alice, as late, ignoring the ROC trailer: all refused, exit 1" \
+	"exit $rc_a, skipped $(jget "$j" before_join), verified $(jget "$j" verified), refused $(jget "$j" refused)"
+
+# ---- g. off-network (started here, reported after e.) --------------------------------
+# bob and carol talk to each other's addresses on the bridge: no server, no
+# mcpxd. Their neighbour entries are set by hand so that not even an ARP
+# broadcast floods through s0 to mcpxd; its counters must not move. They run
+# while the captures are read (e.), when nothing else crosses mcpxd.
+NO=100
+S_BO=b0b00f0f S_CO=ca200f0f
+mac_of() { nsx "$1" ip -br link show eth0 | awk '{print $3}'; }
+nsx "$NSB" ip neigh replace $C_IP lladdr "$(mac_of "$NSC")" dev eth0 nud permanent
+nsx "$NSC" ip neigh replace $B_IP lladdr "$(mac_of "$NSB")" dev eth0 nud permanent
+sleep 0.2
+counters >"$W/c4.json"
+LINGER=1500 ue_run "$NSC" carol o-carol --local $C_IP:42020 --peer $B_IP:42010 \
+	--gmk "$W/gmk-carol.b64" --ssrc $S_CO --seq-start 4000 --talk $NO --rate 200 --floor \
+	--talk-at 1000 --expect-senders 1 --expect-frames $NO &
+pc=$!
+PIDS+=("$pc")
+bound "$NSC" 42020 || true
+sleep 0.3	# carol reads her key after binding
+LINGER=1500 ue_run "$NSB" bob o-bob --local $B_IP:42010 --peer $C_IP:42020 \
+	--gmk "$W/gmk-bob.b64" --ssrc $S_BO --seq-start 5000 --talk $NO --rate 200 --floor \
+	--expect-senders 1 --expect-frames $NO &
+pb=$!
+PIDS+=("$pb")
 # ---- e. captures ----------------------------------------------------------------------
 step "e. captures: plain side dissected by tshark, secure side checked octet by octet"
 sleep 0.5
@@ -570,6 +638,45 @@ check $ok "plain side: no hostile SRTP/RTP-shaped packet arrived" "$(jget "$r" r
 [ "$(jget "$r" junk)" -eq 0 ] && [ "$(dv drop_malformed)" -ge "${SENT[random]}" ] && ok=OK || ok=FAIL
 check $ok "non-RTP junk to a media port: drop_malformed, none passed" \
 	"+$(dv drop_malformed) (sent ${SENT[random]}), $(jget "$r" junk) reached the server"
+
+# ---- g. off-network: the report -------------------------------------------------------
+step "g. off-network: bob <-> carol peer to peer on the bridge under the GMK, floor control among themselves"
+offnet() {	# offnet WHO RC PEER_SSRC: one check line for one off-network client
+	local j
+	j=$($PY ue-from "$W/o-$1.json" "$3") || true
+	[ "$2" -eq 0 ] && [ "$(jget "$j" verified)" -ge $NO ] && [ "$(jget "$j" bad)" -eq 0 ] && ok=OK || ok=FAIL
+	check $ok "$1: the peer's $NO frames verified, off-network (no server)" \
+		"verified $(jget "$j" verified), bad $(jget "$j" bad), late $(jget "$j" late), gaps $(jget "$j" gaps), refused $(jget "$j" refused)"
+}
+rc_b=0 rc_c=0
+wait $pb || rc_b=$?
+wait $pc || rc_c=$?
+offnet bob $rc_b 0x$S_CO
+offnet carol $rc_c 0x$S_BO
+fl=$(python3 - "$W/o-bob.json" "$W/o-carol.json" <<'PYX'
+import json, sys
+want = ["Floor Request", "Floor Taken", "Floor Release", "Floor Idle"]
+res, ok = [], True
+for f in sys.argv[1:]:
+    try:
+        c = json.load(open(f))["clients"][0]
+    except Exception:
+        print("no report"); sys.exit(1)
+    rx, tx = c.get("floor", {}).get("received", {}), c.get("floor", {}).get("sent", {})
+    ok = ok and all(rx.get(t, 0) >= 1 and tx.get(t, 0) >= 1 for t in want) \
+        and c.get("floor", {}).get("mode", "off-network") != "on-network"
+    res.append("%s rx %s" % (c.get("user", "?").split(":")[1].split("@")[0],
+                             "/".join(str(rx.get(t, 0)) for t in want)))
+print(", ".join(res) + " (Request/Taken/Release/Idle)")
+sys.exit(0 if ok else 1)
+PYX
+) && ok=OK || ok=FAIL
+check $ok "floor off-network: each sent and saw Request, Taken, Release, Idle" "$fl"
+sleep 0.3
+counters >"$W/c5.json"
+m=$($PY counters-moved "$W/c4.json" "$W/c5.json") && ok=OK || ok=FAIL
+check $ok "mcpxd's counters did not move: the traffic never crossed it" \
+	"$(jget "$m" moved) counters moved$( [ $ok = OK ] || echo ": $(jget "$m" which)")"
 
 # ---- summary --------------------------------------------------------------------------
 ns_stop "$NSD"
