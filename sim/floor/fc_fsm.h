@@ -15,8 +15,9 @@
  * are common knowledge ("has no permission", "pending Request", "has
  * permission", "pending Release", "queued"); the transitions, retry counts and
  * the fields each message carries are this implementation's choices, listed
- * in docs/floor-control.md. Off-network arbitration (§7.2: the talker is the
- * arbitrator) is not implemented.
+ * in docs/floor-control.md. Off-network floor control (§7.2: the talker is the
+ * arbitrator) is not in these machines: mcpx-ue runs it on top of the codec
+ * (sim/ue/ue_floor.c).
  */
 #ifndef FC_FSM_H
 #define FC_FSM_H

@@ -88,9 +88,8 @@ ue_frame_check(const uint8_t *p, uint32_t len, uint32_t ssrc, uint32_t *tag, uin
 	return true;
 }
 
-/* Order and gaps of one sender's frames. */
-static void
-frames_account(struct ue_frames *f, bool ok, uint32_t tag, uint32_t n)
+void
+ue_frames_account(struct ue_frames *f, bool ok, uint32_t tag, uint32_t n)
 {
 	if (!ok || (f->started && tag != f->tag)) {
 		f->bad++;
@@ -513,7 +512,7 @@ on_media(struct ue *u, uint8_t *buf, uint32_t len, uint64_t now)
 		return;
 	hdr = RTP_HDR + 4u * (buf[0] & 0x0f);
 	ok = len >= hdr && ue_frame_check(buf + hdr, len - hdr, from->ssrc, &tag, &n);
-	frames_account(&from->frames, ok, tag, n);
+	ue_frames_account(&from->frames, ok, tag, n);
 }
 
 /* ---------------------------------------------------------- floor control */

@@ -195,6 +195,13 @@ ue_run(struct ue *const *u, unsigned int n, uint32_t linger_ms, uint32_t max_ms)
 void
 ue_frame_fill(uint8_t *p, uint32_t len, uint32_t tag, uint32_t ssrc, uint32_t n);
 
+/*
+ * Count frame |n| of a sender into |f|: |ok| says its content checked (and
+ * |tag| is its sender's tag); order, repeats and gaps are judged here.
+ */
+void
+ue_frames_account(struct ue_frames *f, bool ok, uint32_t tag, uint32_t n);
+
 /* Whether |p| is frame |*n| of |ssrc| (its tag and number returned). */
 bool
 ue_frame_check(const uint8_t *p, uint32_t len, uint32_t ssrc, uint32_t *tag, uint32_t *n);

@@ -36,9 +36,9 @@ struct opts {
 };
 
 struct rx {
-	uint64_t media, floor, bad, late, gaps, ok, other_ssrc;
-	uint32_t ssrc, tag, first, last;
-	bool started;
+	uint64_t media, floor, other_ssrc;
+	uint32_t ssrc;
+	struct ue_frames f;	/* mcpx-ue's own accounting of order and gaps */
 };
 
 static int
@@ -87,39 +87,24 @@ rd32(const uint8_t *p)
 static void
 on_media(struct rx *r, const uint8_t *p, ssize_t n)
 {
-	uint32_t hdr, tag, fn, ssrc;
+	uint32_t hdr, tag = 0, fn = 0, ssrc;
+	bool ok;
 
 	r->media++;
 	if (n < RTP_HDR || (p[0] & 0xc0) != 0x80) {
-		r->bad++;
+		r->f.bad++;
 		return;
 	}
 	hdr = RTP_HDR + 4u * (p[0] & 0x0f);
 	ssrc = rd32(p + 8);
-	if (r->started && ssrc != r->ssrc) {
+	if (r->f.started && ssrc != r->ssrc) {
 		r->other_ssrc++;
 		return;
 	}
-	if ((uint32_t)n < hdr || !ue_frame_check(p + hdr, (uint32_t)n - hdr, ssrc, &tag, &fn) ||
-	    (r->started && tag != r->tag)) {
-		r->bad++;
-		return;
-	}
-	if (!r->started) {
-		r->started = true;
+	ok = (uint32_t)n >= hdr && ue_frame_check(p + hdr, (uint32_t)n - hdr, ssrc, &tag, &fn);
+	if (ok && !r->f.started)
 		r->ssrc = ssrc;
-		r->tag = tag;
-		r->first = r->last = fn;
-		r->ok++;
-		return;
-	}
-	if (fn <= r->last) {
-		r->late++;
-		return;
-	}
-	r->gaps += fn - r->last - 1;
-	r->last = fn;
-	r->ok++;
+	ue_frames_account(&r->f, ok, tag, fn);
 }
 
 static int
@@ -240,14 +225,14 @@ main(int argc, char **argv)
 					r.floor++;
 			}
 	}
-	ok = sent == o.talk && r.ok >= o.expect && r.bad == 0 && r.late == 0 &&
+	ok = sent == o.talk && r.f.ok >= o.expect && r.f.bad == 0 && r.f.late == 0 &&
 	     r.other_ssrc == 0;
 	printf("{\"user\":\"%s\",\"ok\":%s,\"sent\":%" PRIu64 ",\"received\":{\"media\":%" PRIu64
 	       ",\"floor\":%" PRIu64 "},\"from\":{\"ssrc\":\"%08x\",\"verified\":%" PRIu64
 	       ",\"bad\":%" PRIu64 ",\"late\":%" PRIu64 ",\"gaps\":%" PRIu64
 	       ",\"other_ssrc\":%" PRIu64 "}}\n",
-	       o.user, ok ? "true" : "false", sent, r.media, r.floor, r.ssrc, r.ok, r.bad, r.late,
-	       r.gaps, r.other_ssrc);
+	       o.user, ok ? "true" : "false", sent, r.media, r.floor, r.ssrc, r.f.ok, r.f.bad,
+	       r.f.late, r.f.gaps, r.other_ssrc);
 	close(fd[0]);
 	close(fd[1]);
 	return ok ? 0 : 1;
