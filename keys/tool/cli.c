@@ -188,6 +188,26 @@ cli_u64(const char *s, uint64_t *v)
 	return errno != 0 || *end != '\0' ? -1 : 0;
 }
 
+int
+cli_dispatch(struct cli *c, const char *family, const struct cli_sub *subs, size_t n,
+	     const char *usage, int argc, char **argv)
+{
+	size_t i;
+
+	for (i = 0; argc >= 2 && i < n; i++) {
+		if (strcmp(argv[1], subs[i].name) != 0)
+			continue;
+		snprintf(c->cmd_buf, sizeof(c->cmd_buf), "%s %s", family, subs[i].name);
+		c->cmd = c->cmd_buf;
+		return subs[i].run(c, argc - 1, argv + 1);
+	}
+	c->cmd = family;
+	if (argc >= 2)
+		return cli_fail(c, CLI_USAGE, "unknown command '%s %s' (%s)", family, argv[1],
+				usage);
+	return cli_fail(c, CLI_USAGE, "%s", usage);
+}
+
 void
 cli_print(const struct cli *c, json_t *obj, const char *human)
 {

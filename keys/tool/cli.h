@@ -21,6 +21,7 @@
 
 struct cli {
 	const char *cmd;	/* "kms init", for messages */
+	char cmd_buf[32];
 	bool json;
 	int64_t now;		/* --at, or the clock */
 	/* sealing secret for --store / --state files */
@@ -82,6 +83,21 @@ cli_unhex(uint8_t *out, size_t want, const uint8_t *hex, size_t len);
 /* Parse an unsigned decimal. 0 or -1. */
 int
 cli_u64(const char *s, uint64_t *v);
+
+/* One subcommand of a command family ("init" of "kms"). */
+struct cli_sub {
+	const char *name;
+	int (*run)(struct cli *c, int argc, char **argv);	/* argv[0] is the name */
+};
+
+/*
+ * Run the subcommand argv[1] of |family| from |subs| (|n| of them), naming it
+ * in c->cmd for messages; |usage| is the line printed when it is unknown.
+ * Returns the subcommand's exit status, or CLI_USAGE.
+ */
+int
+cli_dispatch(struct cli *c, const char *family, const struct cli_sub *subs, size_t n,
+	     const char *usage, int argc, char **argv);
 
 /* Print a result: |obj| as one JSON line with --json, else |human| lines. Takes |obj|. */
 void

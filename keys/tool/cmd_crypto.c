@@ -343,37 +343,25 @@ sakke_decap_cmd(struct cli *c, int argc, char **argv)
 int
 cmd_id(struct cli *c, int argc, char **argv)
 {
-	if (argc >= 2 && strcmp(argv[1], "uid") == 0) {
-		c->cmd = "id uid";
-		return id_uid(c, argc - 1, argv + 1);
-	}
-	return cli_fail(c, CLI_USAGE, "id uid --user URI --kms KMS_URI ...");
+	static const struct cli_sub subs[] = {{"uid", id_uid}};
+
+	return cli_dispatch(c, "id", subs, 1, "id uid --user URI --kms KMS_URI ...", argc, argv);
 }
 
 int
 cmd_eccsi(struct cli *c, int argc, char **argv)
 {
-	if (argc >= 2 && strcmp(argv[1], "sign") == 0) {
-		c->cmd = "eccsi sign";
-		return eccsi_sign_cmd(c, argc - 1, argv + 1);
-	}
-	if (argc >= 2 && strcmp(argv[1], "verify") == 0) {
-		c->cmd = "eccsi verify";
-		return eccsi_verify_cmd(c, argc - 1, argv + 1);
-	}
-	return cli_fail(c, CLI_USAGE, "eccsi sign | verify");
+	static const struct cli_sub subs[] = {
+		{"sign", eccsi_sign_cmd}, {"verify", eccsi_verify_cmd}};
+
+	return cli_dispatch(c, "eccsi", subs, 2, "eccsi sign | verify", argc, argv);
 }
 
 int
 cmd_sakke(struct cli *c, int argc, char **argv)
 {
-	if (argc >= 2 && strcmp(argv[1], "encap") == 0) {
-		c->cmd = "sakke encap";
-		return sakke_encap_cmd(c, argc - 1, argv + 1);
-	}
-	if (argc >= 2 && strcmp(argv[1], "decap") == 0) {
-		c->cmd = "sakke decap";
-		return sakke_decap_cmd(c, argc - 1, argv + 1);
-	}
-	return cli_fail(c, CLI_USAGE, "sakke encap | decap");
+	static const struct cli_sub subs[] = {
+		{"encap", sakke_encap_cmd}, {"decap", sakke_decap_cmd}};
+
+	return cli_dispatch(c, "sakke", subs, 2, "sakke encap | decap", argc, argv);
 }

@@ -279,21 +279,10 @@ kms_issue_cmd(struct cli *c, int argc, char **argv)
 int
 cmd_kms(struct cli *c, int argc, char **argv)
 {
-	if (argc < 2)
-		return cli_fail(c, CLI_USAGE, "kms init | cert | issue");
-	if (strcmp(argv[1], "init") == 0) {
-		c->cmd = "kms init";
-		return kms_init(c, argc - 1, argv + 1);
-	}
-	if (strcmp(argv[1], "cert") == 0) {
-		c->cmd = "kms cert";
-		return kms_cert(c, argc - 1, argv + 1);
-	}
-	if (strcmp(argv[1], "issue") == 0) {
-		c->cmd = "kms issue";
-		return kms_issue_cmd(c, argc - 1, argv + 1);
-	}
-	return cli_fail(c, CLI_USAGE, "unknown command 'kms %s'", argv[1]);
+	static const struct cli_sub subs[] = {
+		{"init", kms_init}, {"cert", kms_cert}, {"issue", kms_issue_cmd}};
+
+	return cli_dispatch(c, "kms", subs, 3, "kms init | cert | issue", argc, argv);
 }
 
 /*
@@ -510,19 +499,8 @@ store_list(struct cli *c, int argc, char **argv)
 int
 cmd_store(struct cli *c, int argc, char **argv)
 {
-	if (argc < 2)
-		return cli_fail(c, CLI_USAGE, "store init | import | list");
-	if (strcmp(argv[1], "init") == 0) {
-		c->cmd = "store init";
-		return store_init_cmd(c, argc - 1, argv + 1);
-	}
-	if (strcmp(argv[1], "import") == 0) {
-		c->cmd = "store import";
-		return store_import(c, argc - 1, argv + 1);
-	}
-	if (strcmp(argv[1], "list") == 0) {
-		c->cmd = "store list";
-		return store_list(c, argc - 1, argv + 1);
-	}
-	return cli_fail(c, CLI_USAGE, "unknown command 'store %s'", argv[1]);
+	static const struct cli_sub subs[] = {
+		{"init", store_init_cmd}, {"import", store_import}, {"list", store_list}};
+
+	return cli_dispatch(c, "store", subs, 3, "store init | import | list", argc, argv);
 }

@@ -422,11 +422,10 @@ mikey_dump_cmd(struct cli *c, int argc, char **argv)
 int
 cmd_gms(struct cli *c, int argc, char **argv)
 {
-	if (argc >= 2 && strcmp(argv[1], "gmk") == 0) {
-		c->cmd = "gms gmk";
-		return gms_gmk(c, argc - 1, argv + 1);
-	}
-	return cli_fail(c, CLI_USAGE, "gms gmk --store F --user GMS_URI --member URI...");
+	static const struct cli_sub subs[] = {{"gmk", gms_gmk}};
+
+	return cli_dispatch(c, "gms", subs, 1, "gms gmk --store F --user GMS_URI --member URI...",
+			    argc, argv);
 }
 
 int
@@ -446,9 +445,8 @@ cmd_csk(struct cli *c, int argc, char **argv)
 int
 cmd_mikey(struct cli *c, int argc, char **argv)
 {
-	if (argc >= 2 && strcmp(argv[1], "dump") == 0) {
-		c->cmd = "mikey dump";
-		return mikey_dump_cmd(c, argc - 1, argv + 1);
-	}
-	return cli_fail(c, CLI_USAGE, "mikey dump [--store F [--user URI]] FILE");
+	static const struct cli_sub subs[] = {{"dump", mikey_dump_cmd}};
+
+	return cli_dispatch(c, "mikey", subs, 1, "mikey dump [--store F [--user URI]] FILE", argc,
+			    argv);
 }

@@ -87,7 +87,12 @@ globals(struct cli *c, int *argc, char **argv)
 int
 main(int argc, char **argv)
 {
+	static const struct cli_sub families[] = {
+		{"kms", cmd_kms},     {"store", cmd_store}, {"id", cmd_id},   {"eccsi", cmd_eccsi},
+		{"sakke", cmd_sakke}, {"gms", cmd_gms},     {"pck", cmd_pck}, {"csk", cmd_csk},
+		{"mikey", cmd_mikey}};
 	struct cli c = {.cmd = "usage"};
+	size_t i;
 	int rc;
 
 	if (sodium_init() < 0) {
@@ -102,24 +107,11 @@ main(int argc, char **argv)
 		fputs(usage_text, stderr);
 		return CLI_USAGE;
 	}
-	if (strcmp(argv[1], "kms") == 0)
-		rc = cmd_kms(&c, argc - 1, argv + 1);
-	else if (strcmp(argv[1], "store") == 0)
-		rc = cmd_store(&c, argc - 1, argv + 1);
-	else if (strcmp(argv[1], "id") == 0)
-		rc = cmd_id(&c, argc - 1, argv + 1);
-	else if (strcmp(argv[1], "eccsi") == 0)
-		rc = cmd_eccsi(&c, argc - 1, argv + 1);
-	else if (strcmp(argv[1], "sakke") == 0)
-		rc = cmd_sakke(&c, argc - 1, argv + 1);
-	else if (strcmp(argv[1], "gms") == 0)
-		rc = cmd_gms(&c, argc - 1, argv + 1);
-	else if (strcmp(argv[1], "pck") == 0)
-		rc = cmd_pck(&c, argc - 1, argv + 1);
-	else if (strcmp(argv[1], "csk") == 0)
-		rc = cmd_csk(&c, argc - 1, argv + 1);
-	else if (strcmp(argv[1], "mikey") == 0)
-		rc = cmd_mikey(&c, argc - 1, argv + 1);
+	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++)
+		if (strcmp(argv[1], families[i].name) == 0)
+			break;
+	if (i < sizeof(families) / sizeof(families[0]))
+		rc = families[i].run(&c, argc - 1, argv + 1);
 	else
 		rc = cli_fail(&c, CLI_USAGE, "unknown command '%s' (see --help)", argv[1]);
 	cli_secret_done(&c);
