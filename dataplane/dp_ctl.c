@@ -658,6 +658,8 @@ spec_check(const struct dp *dp, const struct dp_stream_spec *sp)
 	if (p->dir == DP_SRTP_DIR_PROTECT &&
 	    (sp->n_members == 0 || sp->n_members > DP_STREAM_MAX_MEMBERS))
 		return -DP_E_ARG;
+	if (p->dir != DP_SRTP_DIR_PROTECT && (sp->standby || sp->index_limit != 0))
+		return -DP_E_ARG;	/* both are about what is sent */
 	if (dp->n_streams >= dp->cfg.max_streams)
 		return -DP_E_LIMIT;
 	return 0;
@@ -707,6 +709,35 @@ ctlkeys_del(struct dp *dp, const struct dp_stream *s)
 	}
 }
 
+/* Two members alike: what ctlkeys_add refuses for an active stream, refused for a standby one. */
+static bool
+members_repeat(const struct dp_stream *s)
+{
+	unsigned int i, k;
+
+	for (i = 0; i < s->n_members; i++)
+		for (k = i + 1; k < s->n_members; k++)
+			if (s->members[i].port == s->members[k].port &&
+			    memcmp(s->members[i].addr, s->members[k].addr, 16) == 0)
+				return true;
+	return false;
+}
+
+/*
+ * A standby stream's owner: that of the active stream holding its place, if
+ * any, so that dp_stream_switch keeps the place on one worker.
+ */
+static uint16_t
+standby_owner(const struct dp *dp, const struct dp_stream *s)
+{
+	const struct dp_tent *e;
+	struct dp_key k;
+
+	dp_key_plain(&k, s->proto, s->members[0].addr, s->members[0].port, s->ssrc);
+	e = dp_table_lookup(&dp->ctlkeys, &k);
+	return e != NULL ? e->owner : (uint16_t)dp_owner_id(s->id, dp->n_workers);
+}
+
 /* The known key an unprotect stream belongs to (made implicit if new), checked against its cap. */
 static int
 stream_key(struct dp *dp, const struct dp_stream_spec *sp, struct dp_keyrec **out)
@@ -739,6 +770,8 @@ stream_key(struct dp *dp, const struct dp_stream_spec *sp, struct dp_keyrec **ou
 static unsigned int
 entries_on(const struct dp_stream *s, unsigned int w, unsigned int need)
 {
+	if (s->standby)
+		return 0;	/* until dp_stream_switch swaps it for the active one */
 	return s->dir == DP_SRTP_DIR_PROTECT || s->owner == w ? need : 0;
 }
 
@@ -768,10 +801,18 @@ stream_add_locked(struct dp *dp, struct dp_stream_spec *sp, uint64_t *id_out)
 	if (s->dir == DP_SRTP_DIR_PROTECT) {
 		s->n_members = sp->n_members;
 		memcpy(s->members, sp->members, sizeof(s->members));
-		s->owner = (uint16_t)dp_owner_id(s->id, dp->n_workers);
+		s->standby = sp->standby;
+		s->owner = s->standby ? standby_owner(dp, s)
+				      : (uint16_t)dp_owner_id(s->id, dp->n_workers);
 		s->cache_copies = s->proto == DP_SRTP_PROTO_RTP && s->n_members > 1;
-		mask = all;
+		atomic_init(&s->index_limit, sp->index_limit);
+		atomic_init(&s->index_next, 0);
+		mask = s->standby ? 0 : all;	/* no worker learns of a standby stream */
 		need = s->n_members;
+		if (s->standby && members_repeat(s)) {
+			rc = -DP_E_EXISTS;
+			goto fail;
+		}
 	} else {
 		s->owner = (uint16_t)dp_owner_secure(s->mki, s->mki_len, s->ssrc, dp->n_workers);
 		mask = all;	/* all learn its port; the owner alone holds it */
@@ -786,14 +827,15 @@ stream_add_locked(struct dp *dp, struct dp_stream_spec *sp, uint64_t *id_out)
 		rc = -DP_E_FULL;
 		goto fail;
 	}
-	rc = ctlkeys_add(dp, s);
+	rc = s->standby ? 0 : ctlkeys_add(dp, s);	/* standby: duplicates are the point */
 	if (rc < 0)
 		goto fail;
 	rc = dp_srtp_ctx_new(&s->ctx, dp->cfg.backend, &sp->params);
 	if (rc == 0 && s->dir == DP_SRTP_DIR_UNPROTECT)
 		rc = stream_key(dp, sp, &kr);
 	if (rc < 0) {
-		ctlkeys_del(dp, s);
+		if (!s->standby)
+			ctlkeys_del(dp, s);
 		goto fail;
 	}
 	s->overhead = dp_srtp_ctx_overhead(s->ctx);
@@ -802,7 +844,8 @@ stream_add_locked(struct dp *dp, struct dp_stream_spec *sp, uint64_t *id_out)
 	dp_key_id(&k, s->id);
 	if (dp_table_add(&dp->ids, &k, s, s->owner, s->id) != 0) {
 		rc = -DP_E_LIMIT;	/* spec_check bounds the count: not reached */
-		ctlkeys_del(dp, s);
+		if (!s->standby)
+			ctlkeys_del(dp, s);
 		goto fail;
 	}
 	if (kr != NULL)
@@ -811,7 +854,7 @@ stream_add_locked(struct dp *dp, struct dp_stream_spec *sp, uint64_t *id_out)
 		dp->w_entries[i] += entries_on(s, i, need);
 	dp->next_id++;
 	dp->n_streams++;
-	cmd_send(dp, mask, DP_CMD_STREAM_ADD, s, NULL);
+	cmd_send(dp, mask, DP_CMD_STREAM_ADD, s, s->free_after);
 	*id_out = s->id;
 	return 0;
 fail:
@@ -878,12 +921,19 @@ dp_stream_del(struct dp *dp, uint64_t id)
 	}
 	dp_key_id(&k, id);
 	dp_table_del(&dp->ids, &k);
-	ctlkeys_del(dp, s);
-	for (i = 0; i < dp->n_workers; i++)
-		dp->w_entries[i] -= entries_on(s, i,
-					       s->dir == DP_SRTP_DIR_PROTECT ? s->n_members : 1);
 	dp->n_streams--;
-	cmd_send(dp, s->sent_to, DP_CMD_STREAM_DEL, s, s->free_after);
+	if (s->standby) {
+		/* No entries to remove: free once the workers are past its last command. */
+		for (i = 0; i < dp->n_workers; i++)
+			if (s->sent_to & (1u << i))
+				s->free_after[i] = dp->w[i]->sent;
+	} else {
+		ctlkeys_del(dp, s);
+		for (i = 0; i < dp->n_workers; i++)
+			dp->w_entries[i] -= entries_on(s, i, s->dir == DP_SRTP_DIR_PROTECT
+								     ? s->n_members : 1);
+		cmd_send(dp, s->sent_to, DP_CMD_STREAM_DEL, s, s->free_after);
+	}
 	s->next_free = dp->garbage;
 	dp->garbage = s;
 	if (s->key != NULL && --s->key->n_streams == 0 && s->key->implicit)
@@ -918,9 +968,135 @@ dp_stream_get(struct dp *dp, uint64_t id, struct dp_stream_info *out)
 		for (v = 0; v < DP_V_COUNT; v++)
 			out->v[v] = s->v[v];
 		out->copies = s->copies;
+		out->index_next = atomic_load_explicit(&s->index_next, memory_order_relaxed);
+		out->index_limit = atomic_load_explicit(&s->index_limit, memory_order_relaxed);
+		out->standby = s->standby;
 	}
 	pthread_mutex_unlock(&dp->lock);
 	return s == NULL ? -DP_E_NOTFOUND : 0;
+}
+
+/* A protect stream |id|, or NULL with *rc set. */
+static struct dp_stream *
+protect_find(const struct dp *dp, uint64_t id, int *rc)
+{
+	struct dp_stream *s = stream_find(dp, id);
+
+	*rc = s == NULL ? -DP_E_NOTFOUND : s->dir != DP_SRTP_DIR_PROTECT ? -DP_E_ARG : 0;
+	return *rc == 0 ? s : NULL;
+}
+
+int
+dp_stream_index(struct dp *dp, uint64_t id, uint64_t *next, uint64_t *limit)
+{
+	const struct dp_stream *s;
+	int rc;
+
+	if (dp == NULL)
+		return -DP_E_ARG;
+	pthread_mutex_lock(&dp->lock);
+	s = protect_find(dp, id, &rc);
+	if (s != NULL && next != NULL)
+		*next = atomic_load_explicit(&s->index_next, memory_order_relaxed);
+	if (s != NULL && limit != NULL)
+		*limit = atomic_load_explicit(&s->index_limit, memory_order_relaxed);
+	pthread_mutex_unlock(&dp->lock);
+	return rc;
+}
+
+int
+dp_stream_index_limit(struct dp *dp, uint64_t id, uint64_t limit)
+{
+	struct dp_stream *s;
+	int rc;
+
+	if (dp == NULL)
+		return -DP_E_ARG;
+	pthread_mutex_lock(&dp->lock);
+	s = protect_find(dp, id, &rc);
+	if (s != NULL)
+		atomic_store_explicit(&s->index_limit, limit, memory_order_relaxed);
+	pthread_mutex_unlock(&dp->lock);
+	return rc;
+}
+
+/* Same proto, SSRC and member set (neither repeats a member: ctlkeys_add, members_repeat). */
+static bool
+same_place(const struct dp_stream *a, const struct dp_stream *b)
+{
+	unsigned int i, k;
+	bool found;
+
+	if (a->proto != b->proto || a->ssrc != b->ssrc || a->n_members != b->n_members)
+		return false;
+	for (i = 0; i < a->n_members; i++) {
+		found = false;
+		for (k = 0; k < b->n_members && !found; k++)
+			found = a->members[i].port == b->members[k].port &&
+				memcmp(a->members[i].addr, b->members[k].addr, 16) == 0;
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+static int
+switch_locked(struct dp *dp, uint64_t old_id, uint64_t new_id)
+{
+	uint32_t all = (uint32_t)((1ull << dp->n_workers) - 1);
+	struct dp_stream *o, *n;
+	unsigned int i;
+	int rc;
+
+	o = protect_find(dp, old_id, &rc);
+	if (o == NULL)
+		return rc;
+	n = protect_find(dp, new_id, &rc);
+	if (n == NULL)
+		return rc;
+	if (o == n || o->standby || !n->standby || !same_place(o, n))
+		return -DP_E_ARG;
+	if (!cmd_room(dp, all, 1))
+		return -DP_E_FULL;
+	/*
+	 * One owner per context: |n| may take |o|'s owner only once no worker
+	 * can still reach |n| under its own (a past switch's entries, being
+	 * removed). Only a standby stream made before its place was taken, and
+	 * once active already, can be in that state; and only briefly.
+	 */
+	if (n->owner != o->owner) {
+		if (!released(dp, n->sent_to, n->free_after))
+			return -DP_E_FULL;
+		n->owner = o->owner;
+	}
+	ctlkeys_del(dp, o);
+	rc = ctlkeys_add(dp, n);	/* into the slots just freed: not reached */
+	if (rc < 0) {
+		rc = ctlkeys_add(dp, o);
+		return rc < 0 ? rc : -DP_E_LIMIT;
+	}
+	o->standby = true;
+	n->standby = false;
+	n->sent_to |= all;
+	cmd_send(dp, all, DP_CMD_STREAM_SWITCH, n, n->free_after);
+	/* The switch takes |o|'s entries out: past it, no worker reaches |o|. */
+	for (i = 0; i < dp->n_workers; i++)
+		o->free_after[i] = n->free_after[i];
+	return 0;
+}
+
+int
+dp_stream_switch(struct dp *dp, uint64_t old_id, uint64_t new_id)
+{
+	int rc;
+
+	if (dp == NULL)
+		return -DP_E_ARG;
+	pthread_mutex_lock(&dp->lock);
+	reclaim_locked(dp);
+	rc = switch_locked(dp, old_id, new_id);
+	pthread_mutex_unlock(&dp->lock);
+	return rc;
 }
 
 unsigned int

@@ -30,6 +30,7 @@ enum dp_cmd_op {
 	DP_CMD_STREAM_DEL,
 	DP_CMD_KEY_ADD,
 	DP_CMD_KEY_DEL,
+	DP_CMD_STREAM_SWITCH,	/* the stream takes the place its plain keys name now */
 };
 #define DP_CMD_OP_MASK 7u
 
@@ -58,9 +59,13 @@ struct dp_stream {
 	struct dp_keyrec *key;		/* unprotect: its known key */
 	unsigned int n_members;
 	struct dp_member members[DP_STREAM_MAX_MEMBERS];
+	/* Read by the owner, set by the control thread (dp_stream_index_limit): 0 none. */
+	_Atomic uint64_t index_limit;
 
 	/* Written by the owner only. */
 	alignas(64) uint64_t v[DP_V_COUNT];
+	_Atomic uint64_t index_next;	/* protect: 1 + the highest index sent; 0 none */
+	uint64_t cache_index;		/* the index of the cached ciphertext */
 	uint64_t copies;
 	void *cache;			/* copy cache slot (mempool object) or NULL */
 	uint64_t burst_gen;		/* the burst that protected pend_seq */
@@ -70,8 +75,9 @@ struct dp_stream {
 	uint8_t cache_valid;
 
 	/* Control thread. */
-	alignas(64) uint32_t sent_to;	/* bit per worker holding entries */
-	uint64_t free_after[DP_MAX_WORKERS];
+	alignas(64) uint32_t sent_to;	/* bit per worker sent a command naming it */
+	bool standby;			/* protect: no plain-side entries (dp_stream_switch) */
+	uint64_t free_after[DP_MAX_WORKERS];	/* per worker: its last command naming it */
 	struct dp_stream *next_free;
 };
 

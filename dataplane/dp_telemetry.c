@@ -4,7 +4,8 @@
  * client of <runtime dir>/dpdk_telemetry.v2):
  *   /mcpx/counters        totals, per port and per worker, one key per verdict
  *   /mcpx/streams         the number of streams and up to 512 stream ids
- *   /mcpx/stream,<id>     one stream: direction, protocol, SSRC, owner, verdicts
+ *   /mcpx/stream,<id>     one stream: direction, protocol, SSRC, owner, verdicts;
+ *                         protect: index_next, index_limit, standby
  * Callbacks run on telemetry's thread: they take dp->lock, which the control
  * API also takes; workers never do.
  */
@@ -63,6 +64,7 @@ worker_dict(const struct dp_worker_counters *c)
 	rte_tel_data_add_dict_u64(d, "punt_full", c->punt_full);
 	rte_tel_data_add_dict_u64(d, "punt_limited", c->punt_limited);
 	rte_tel_data_add_dict_u64(d, "copies", c->copies);
+	rte_tel_data_add_dict_u64(d, "index_held", c->index_held);
 	rte_tel_data_add_dict_u64(d, "cmds", c->cmds);
 	rte_tel_data_add_dict_u64(d, "cmd_errors", c->cmd_errors);
 	return d;
@@ -169,6 +171,11 @@ tel_stream(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "owner", si.owner);
 	rte_tel_data_add_dict_u64(d, "members", si.n_members);
 	rte_tel_data_add_dict_u64(d, "copies", si.copies);
+	if (si.params.dir == DP_SRTP_DIR_PROTECT) {
+		rte_tel_data_add_dict_u64(d, "index_next", si.index_next);
+		rte_tel_data_add_dict_u64(d, "index_limit", si.index_limit);
+		rte_tel_data_add_dict_u64(d, "standby", si.standby);
+	}
 	v = rte_tel_data_alloc();
 	if (v != NULL) {
 		rte_tel_data_start_dict(v);

@@ -26,6 +26,11 @@
 
 #define NO_COPY 0xffff
 
+/* dp_stream.cache_valid: what the copy cache holds for cache_seq. */
+enum { CACHE_NONE, CACHE_CT, CACHE_HELD };
+/* job.fill_cache */
+enum { FILL_NONE, FILL_STORE, FILL_FROM_CACHE, FILL_HELD };
+
 struct job {
 	struct rte_mbuf *m;
 	struct dp_stream *s;
@@ -35,6 +40,7 @@ struct job {
 	uint8_t in_idx;
 	uint8_t verdict;
 	uint8_t fill_cache;
+	uint8_t held;		/* protect: its index reached the stream's limit */
 };
 
 struct copy_slot {
@@ -112,6 +118,30 @@ stream_keys(struct dp_worker *w, struct dp_stream *s, bool add)
 	}
 }
 
+/*
+ * dp_stream_switch: |s| takes the entries its plain keys have now (the active
+ * stream's, as of this command), all at once between two bursts: a packet
+ * looked up before it goes to the old context, after it to the new one.
+ */
+static void
+stream_switch(struct dp_worker *w, struct dp_stream *s)
+{
+	struct dp_key k;
+	unsigned int i;
+
+	for (i = 0; i < s->n_members; i++) {
+		const struct dp_member *mb = &s->members[i];
+
+		dp_key_plain(&k, s->proto, mb->addr, mb->port, s->ssrc);
+		if (dp_table_del(&w->tab, &k) == NULL) {
+			w->c.cmd_errors++;	/* the control thread checked the place: never */
+			port_ref(w->plain_ports, &w->plain_any, mb->port, 1);
+		}
+		if (dp_table_add(&w->tab, &k, s, s->owner, s->id) != 0)
+			w->c.cmd_errors++;
+	}
+}
+
 static void
 key_apply(struct dp_worker *w, struct dp_keyrec *kr, bool add)
 {
@@ -143,6 +173,9 @@ dp_worker_apply(struct dp_worker *w, uintptr_t cmd)
 		break;
 	case DP_CMD_KEY_DEL:
 		key_apply(w, obj, false);
+		break;
+	case DP_CMD_STREAM_SWITCH:
+		stream_switch(w, obj);
 		break;
 	default:
 		w->c.cmd_errors++;
@@ -413,12 +446,16 @@ copy_check(struct dp_worker *w, struct job *jobs, unsigned int i, uint8_t *rtp, 
 			j->verdict = DP_V_DROP_REPLAY;
 		return false;
 	}
-	if (slot != NULL && s->cache_valid && s->cache_seq == seq) {
+	if (slot != NULL && s->cache_valid != CACHE_NONE && s->cache_seq == seq) {
 		if (slot->plain_len == len && memcmp(slot->data, rtp, len) == 0 &&
-		    slot->ct_len <= room) {
+		    s->cache_valid == CACHE_HELD) {
+			j->verdict = DP_V_FWD;
+			j->fill_cache = FILL_HELD;	/* a copy of a held packet: held */
+		} else if (slot->plain_len == len && memcmp(slot->data, rtp, len) == 0 &&
+			   slot->ct_len <= room) {
 			memcpy(rtp, slot->data + slot->plain_len, slot->ct_len);
 			j->verdict = DP_V_FWD;
-			j->fill_cache = 2;	/* done: new length is ct_len */
+			j->fill_cache = FILL_FROM_CACHE;	/* done: new length is ct_len */
 		} else {
 			j->verdict = DP_V_DROP_REPLAY;
 		}
@@ -432,21 +469,58 @@ copy_check(struct dp_worker *w, struct job *jobs, unsigned int i, uint8_t *rtp, 
 	if (slot != NULL && 2u * len + s->overhead <= sizeof(slot->data)) {
 		memcpy(slot->data, rtp, len);
 		slot->plain_len = (uint16_t)len;
-		s->cache_valid = 0;
-		j->fill_cache = 1;
+		s->cache_valid = CACHE_NONE;
+		j->fill_cache = FILL_STORE;
 	}
 	return true;
 }
 
 static void
-copy_store(struct dp_stream *s, const uint8_t *ct, uint32_t len, uint16_t seq)
+copy_store(struct dp_stream *s, const uint8_t *ct, uint32_t len, uint16_t seq, uint64_t index)
 {
 	struct copy_slot *slot = s->cache;
 
 	memcpy(slot->data + slot->plain_len, ct, len);
 	slot->ct_len = (uint16_t)len;
 	s->cache_seq = seq;
-	s->cache_valid = 1;
+	s->cache_index = index;
+	s->cache_valid = CACHE_CT;
+}
+
+/* ---- the index limit (docs/deployment.md "Index limits") ------------------- */
+
+/*
+ * Whether a protect packet of |s| sent under |index| must be held back: the
+ * control side persists index marks ahead of what is sent and sets the limit
+ * to the mark, so that after a restart no index is ever used twice. The limit
+ * is a plain atomic the control thread stores; no command, no lock.
+ */
+static inline bool
+index_held(struct dp_worker *w, const struct dp_stream *s, uint64_t index)
+{
+	uint64_t lim = atomic_load_explicit(&s->index_limit, memory_order_relaxed);
+
+	if (likely(lim == 0 || index < lim))
+		return false;
+	w->c.index_held++;
+	return true;
+}
+
+/* 1 + the highest index sent, for dp_stream_index: the owner is the only writer. */
+static inline void
+index_sent(struct dp_stream *s, uint64_t index)
+{
+	if (index >= atomic_load_explicit(&s->index_next, memory_order_relaxed))
+		atomic_store_explicit(&s->index_next, index + 1, memory_order_relaxed);
+}
+
+/* A held packet: nothing of it leaves, and its ciphertext is never cached. */
+static void
+hold(struct job *j, uint8_t *data, uint32_t len)
+{
+	memset(data, 0, len);
+	j->held = 1;
+	j->verdict = DP_V_DROP_POLICY;
 }
 
 /* ---- the burst --------------------------------------------------------- */
@@ -499,7 +573,8 @@ process(struct dp_worker *w, struct rte_mbuf **mbufs, unsigned int n, bool from_
 		j->s = NULL;
 		j->pkt = NO_COPY;
 		j->copy_of = NO_COPY;
-		j->fill_cache = 0;
+		j->fill_cache = FILL_NONE;
+		j->held = 0;
 		j->in_idx = w->dp->port_idx_of[m->port];
 		v = steer(w, j, from_handoff);
 		j->verdict = (uint8_t)v;
@@ -540,10 +615,25 @@ process(struct dp_worker *w, struct rte_mbuf **mbufs, unsigned int n, bool from_
 			struct dp_srtp_pkt *pk = &pkts[j->pkt];
 
 			j->verdict = pk->verdict;
+			if (j->verdict == DP_V_FWD && j->s->dir == DP_SRTP_DIR_PROTECT) {
+				if (index_held(w, j->s, pk->index)) {
+					if (j->fill_cache == FILL_STORE) {
+						/* its later copies: held too, not refused */
+						j->s->cache_seq = (uint16_t)(pk->data[2] << 8 |
+									     pk->data[3]);
+						j->s->cache_valid = CACHE_HELD;
+					}
+					hold(j, pk->data, pk->len);
+					pk->len = 0;
+				} else {
+					index_sent(j->s, pk->index);
+				}
+			}
 			if (j->verdict == DP_V_FWD) {
-				if (j->fill_cache == 1)
+				if (j->fill_cache == FILL_STORE)
 					copy_store(j->s, pk->data, pk->len,
-						   (uint16_t)(pk->data[2] << 8 | pk->data[3]));
+						   (uint16_t)(pk->data[2] << 8 | pk->data[3]),
+						   pk->index);
 				j->verdict = (uint8_t)finish(w, j, pk->len);
 			}
 		} else if (j->copy_of != NO_COPY) {
@@ -551,6 +641,11 @@ process(struct dp_worker *w, struct rte_mbuf **mbufs, unsigned int n, bool from_
 			const struct dp_srtp_pkt *pk = &pkts[first->pkt];
 
 			j->verdict = pk->verdict;
+			if (first->held) {
+				w->c.index_held++;
+				hold(j, rte_pktmbuf_mtod_offset(j->m, uint8_t *, j->p.pl_off),
+				     j->p.pl_len);
+			}
 			if (j->verdict == DP_V_FWD && pk->len > j->p.pl_len &&
 			    rte_pktmbuf_tailroom(j->m) < pk->len - j->p.pl_len)
 				j->verdict = DP_V_DROP_NOROOM;
@@ -562,12 +657,22 @@ process(struct dp_worker *w, struct rte_mbuf **mbufs, unsigned int n, bool from_
 				w->c.copies++;
 				j->s->copies++;
 			}
-		} else if (j->fill_cache == 2) {
+		} else if (j->fill_cache == FILL_HELD) {
+			w->c.index_held++;
+			hold(j, rte_pktmbuf_mtod_offset(j->m, uint8_t *, j->p.pl_off),
+			     j->p.pl_len);
+		} else if (j->fill_cache == FILL_FROM_CACHE) {
 			const struct copy_slot *slot = j->s->cache;
 
-			j->verdict = (uint8_t)finish(w, j, slot->ct_len);
-			w->c.copies++;
-			j->s->copies++;
+			/* The same ciphertext again, but not past a limit lowered since. */
+			if (index_held(w, j->s, j->s->cache_index)) {
+				hold(j, rte_pktmbuf_mtod_offset(j->m, uint8_t *, j->p.pl_off),
+				     slot->ct_len);
+			} else {
+				j->verdict = (uint8_t)finish(w, j, slot->ct_len);
+				w->c.copies++;
+				j->s->copies++;
+			}
 		}
 		count(w, j);
 		if (j->verdict == DP_V_FWD || j->verdict == DP_V_PASS) {

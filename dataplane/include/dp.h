@@ -89,6 +89,7 @@ struct dp_worker_counters {
 	uint64_t punt_full;		/* the punt ring was full (verdict PUNT, freed) */
 	uint64_t punt_limited;		/* over the punt rate (verdict PUNT, freed) */
 	uint64_t copies;		/* protect: an identical copy reused a ciphertext */
+	uint64_t index_held;		/* protect: packets held back by their stream's index limit */
 	uint64_t cmds;			/* commands applied */
 	uint64_t cmd_errors;		/* commands that could not be applied (never expected) */
 	uint64_t loops;
@@ -126,6 +127,11 @@ struct dp_stream_spec {
 	uint16_t port;			/* unprotect: secure-side UDP destination port, 0 any */
 	unsigned int n_members;		/* protect: 1..DP_STREAM_MAX_MEMBERS */
 	struct dp_member members[DP_STREAM_MAX_MEMBERS];
+	uint64_t index_limit;	/* protect: packets whose index is >= this are held back
+				   (verdict DROP_POLICY, worker counter index_held);
+				   0 = no limit. dp_stream_index_limit() raises it. */
+	bool standby;		/* protect: made and owned, but not looked up on the plain side
+				   until dp_stream_switch() gives it an active stream's place */
 };
 
 struct dp_stream_info {
@@ -138,6 +144,9 @@ struct dp_stream_info {
 	uint32_t roc;			/* not read while workers run: 0 */
 	uint64_t v[DP_V_COUNT];		/* packets of this stream, per verdict */
 	uint64_t copies;
+	uint64_t index_next;	/* protect: 1 + the highest index sent, 0 if none yet */
+	uint64_t index_limit;	/* protect: as set; 0 = none */
+	bool standby;
 };
 
 /* What a punted packet looks like to the control thread (valid during the call). */
@@ -226,6 +235,37 @@ dp_stream_del(struct dp *dp, uint64_t id);
 /* A stream's parameters (keys zeroed) and counters. -DP_E_NOTFOUND. */
 MUST_CHECK int
 dp_stream_get(struct dp *dp, uint64_t id, struct dp_stream_info *out);
+
+/*
+ * A protect stream's index: *next = 1 + the highest index it has sent (0 if none; read while
+ * the workers run, may lag by a burst), *limit = its limit (0 none); either pointer may be
+ * NULL. Control thread. 0 or -DP_E_NOTFOUND, -DP_E_ARG (not a protect stream).
+ */
+MUST_CHECK int
+dp_stream_index(struct dp *dp, uint64_t id, uint64_t *next, uint64_t *limit);
+
+/*
+ * Set a protect stream's index limit (0 = none). Takes effect on the owner's next packet
+ * (an atomic store, no command). Control thread. 0 or -DP_E_NOTFOUND, -DP_E_ARG.
+ */
+MUST_CHECK int
+dp_stream_index_limit(struct dp *dp, uint64_t id, uint64_t limit);
+
+/*
+ * Make standby protect stream |new_id| take the plain-side place (members, SSRC, proto) of
+ * active protect stream |old_id|, in one command per worker: from that command on, every
+ * worker sends those packets to |new_id|'s context (make-before-break: no packet is lost or
+ * sent under neither). |old_id| becomes standby (not removed: dp_stream_del it when done).
+ * The two must have the same proto, SSRC and member set. Control thread.
+ * 0, -DP_E_NOTFOUND, -DP_E_ARG (not protect, not standby/active as required, lookups differ),
+ * -DP_E_FULL (a command ring is full: nothing changed).
+ *
+ * |new_id| takes |old_id|'s owner worker (a standby stream made while an active one holds
+ * its place is given that owner from the start), so a packet handed to the owner before
+ * the switch meets the same worker after it.
+ */
+MUST_CHECK int
+dp_stream_switch(struct dp *dp, uint64_t old_id, uint64_t new_id);
 
 /*
  * Up to |max| stream ids into |ids|, continuing from |*cursor| (0 to start);

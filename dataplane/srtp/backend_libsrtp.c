@@ -19,6 +19,8 @@ struct lsrtp {
 	uint32_t roc;		/* the ROC the context last used or accepted */
 	uint32_t init_roc;	/* pending in libsrtp until a first packet verifies */
 	bool started;		/* a packet has verified (or been sent) */
+	bool sent_any;		/* protect RTP: |hi| is set */
+	uint64_t hi;		/* protect RTP: the highest index sent (libsrtp's rdbx index) */
 };
 
 static int
@@ -159,6 +161,34 @@ verdict_of(srtp_err_status_t st)
 	}
 }
 
+/*
+ * The index libsrtp protected an RTP packet of |seq| under, which it does not
+ * tell: if the stream's ROC moved with this packet (or it is the first), the
+ * packet is the new highest; else it is libsrtp's estimate from the highest
+ * index sent (srtp_rdbx_estimate_index, srtp_index_guess: RFC 3711 §3.3.1),
+ * where a late packet from before a SEQ wrap gets ROC - 1.
+ */
+static uint64_t
+sent_index(struct lsrtp *s, uint16_t seq)
+{
+	uint32_t roc = (uint32_t)(s->hi >> 16);
+	int lseq = (uint16_t)s->hi;
+	uint64_t idx;
+
+	if (!s->sent_any || s->roc != roc)
+		idx = (uint64_t)s->roc << 16 | seq;
+	else if (s->hi <= 0x8000)
+		idx = seq;		/* libsrtp: below the median, ROC 0 as it is */
+	else if (lseq < 0x8000 && (int)seq - lseq > 0x8000)
+		idx = (uint64_t)(roc - 1) << 16 | seq;
+	else
+		idx = (uint64_t)roc << 16 | seq;	/* ROC + 1 moved the ROC: above */
+	if (!s->sent_any || idx > s->hi)
+		s->hi = idx;
+	s->sent_any = true;
+	return idx;
+}
+
 static enum dp_verdict
 lsrtp_one(struct dp_srtp_pkt *pkt)
 {
@@ -176,8 +206,10 @@ lsrtp_one(struct dp_srtp_pkt *pkt)
 			     : srtp_unprotect_rtcp_mki(s->session, pkt->data, &len, use_mki);
 	} else if (p->dir == DP_SRTP_DIR_PROTECT) {
 		st = srtp_protect_mki(s->session, pkt->data, &len, use_mki, 0);
-		if (st == srtp_err_status_ok)
+		if (st == srtp_err_status_ok) {
 			srtp_get_stream_roc(s->session, p->ssrc, &s->roc);
+			pkt->index = sent_index(s, pkt->seq);
+		}
 		pkt->roc = s->roc;
 	} else {
 		/* A trailer ROC of 0 cannot be made pending in libsrtp: estimate. */

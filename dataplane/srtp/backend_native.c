@@ -279,6 +279,7 @@ rtp_protect_pre(struct nat *s, struct dp_srtp_pkt *pkt, struct nat_rec *r)
 	}
 	s->rs.roc = (uint32_t)(s->rs.index >> 16);
 	pkt->roc = s->rs.roc;	/* the RCCm3 trailer: the stream's ROC after this packet */
+	pkt->index = r->est;	/* the packet's own: a late one's ROC may be one less */
 	return DP_V_FWD;
 }
 

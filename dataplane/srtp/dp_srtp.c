@@ -130,6 +130,16 @@ front(struct dp_srtp_pkt *pkt)
 	return DP_V_FWD;
 }
 
+/* RFC 3711 §3.4, RFC 7714 §9: the SRTCP index as sent, from the packet's E|index word. */
+static uint64_t
+srtcp_index_sent(const struct dp_srtp_pkt *pkt)
+{
+	const struct dp_srtp_ctx *c = pkt->ctx;
+	uint32_t after = c->params.mki_len + (c->aead ? 0 : c->tag_len);
+
+	return load_be32(pkt->data + pkt->len - after - DP_SRTP_SRTCP_INDEX_LEN) & 0x7fffffffu;
+}
+
 static void
 back(struct dp_srtp_pkt *pkt)
 {
@@ -139,7 +149,11 @@ back(struct dp_srtp_pkt *pkt)
 		pkt->len = 0;
 		return;
 	}
-	if (pkt->rcc && pkt->ctx->params.dir == DP_SRTP_DIR_PROTECT) {
+	if (pkt->ctx->params.dir != DP_SRTP_DIR_PROTECT)
+		return;
+	if (pkt->ctx->params.proto == DP_SRTP_PROTO_RTCP)
+		pkt->index = srtcp_index_sent(pkt);
+	if (pkt->rcc) {
 		store_be32(pkt->data + pkt->len, pkt->roc);
 		pkt->len += DP_SRTP_RCC_ROC_LEN;
 	}

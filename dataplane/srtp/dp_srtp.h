@@ -153,7 +153,12 @@ dp_srtp_ctx_state_size(const struct dp_srtp_ctx *c);
 uint32_t
 dp_srtp_ctx_roc(const struct dp_srtp_ctx *c);
 
-/* One packet in a burst. The caller sets the first four fields. */
+/*
+ * One packet in a burst. The caller sets the first four fields. A protected
+ * packet with verdict FWD has |index| set (RFC 3711 §3.3.1 index i = 2^16 * ROC
+ * + SEQ for SRTP, a late packet's included; §3.4 SRTCP index): the data path
+ * publishes it and holds back packets past a stream's index limit.
+ */
 struct dp_srtp_pkt {
 	struct dp_srtp_ctx *ctx;	/* borrowed; its direction says what to do */
 	uint8_t *data;			/* RTP or RTCP header, in place */
@@ -165,6 +170,7 @@ struct dp_srtp_pkt {
 	uint16_t seq;			/* RTP SEQ, host order */
 	uint32_t hdr_len;		/* RTP header with CSRCs and extension; 8 for RTCP */
 	uint32_t roc;			/* unprotect: trailer ROC in; protect: ROC used out */
+	uint64_t index;			/* protect out: ROC<<16|SEQ used; SRTCP its 31-bit index */
 };
 
 /*

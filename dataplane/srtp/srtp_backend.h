@@ -32,7 +32,9 @@ struct dp_srtp_backend_ops {
 	/*
 	 * Process the packets whose verdict is FWD; leave the others alone.
 	 * Protect: len grows by the fixed trailer (tag, index, MKI) and, for RTP,
-	 * pkt->roc gets the ROC the packet was sent under. Unprotect: len
+	 * pkt->roc gets the stream's ROC after the packet (the RCCm3 trailer's)
+	 * and pkt->index the packet's own index (the SRTCP index the front reads
+	 * back from the E|index word). Unprotect: len
 	 * shrinks to the plaintext; pkt->rcc/roc give the trailer's ROC.
 	 */
 	void (*burst)(struct dp_srtp_pkt *pkts, unsigned int n);

@@ -35,7 +35,8 @@ static const char usage_text[] =
 	"                        or libsrtp\n"
 	"  --passphrase-file F | --key-file F    the secret of the key stores\n"
 	"                        (or the MCPX_PASSPHRASE environment variable)\n"
-	"  --at UNIX_SECONDS     the time that picks key periods and checks MIKEY timestamps\n"
+	"  --at UNIX_SECONDS     the time that picks key periods and checks MIKEY timestamps;\n"
+	"                        plus the time run, the clock that activates and expires GMKs\n"
 	"  --duration MS         stop after this long (default 30000)\n"
 	"  --linger MS           keep listening after every talker is done (default 500)\n"
 	"Each CLIENT:\n"
@@ -45,7 +46,8 @@ static const char usage_text[] =
 	"  --peer ADDR:PORT      another member (off-network), same port rule; repeatable\n"
 	"  --server ADDR:PORT    the MCPTT server or mcpxd instead: on-network floor control\n"
 	"  --key FILE            an I_MESSAGE for us (GMK, PCK, CSK), raw or base64; repeatable\n"
-	"  --gmk FILE            the same, for a GMK from the GMS\n"
+	"  --gmk FILE            the same, for a GMK from the GMS; give several for a rekey:\n"
+	"                        all are held, we send under the newest active one\n"
 	"  --call URI            private call: make a PCK for URI, offer it to the first peer\n"
 	"  --csk MDSI            make a CSK for the server, offer it to the first peer/server\n"
 	"  --to-kms KMS_URI      the KMS of the --call or --csk party (default ours)\n"
@@ -477,6 +479,17 @@ print_text(json_t *r)
 				       json_integer_value(json_object_get(x, "last")),
 				       json_integer_value(json_object_get(x, "gaps")));
 	}
+	if (json_array_size(json_object_get(r, "keys")) > 1)
+		json_array_foreach(json_object_get(r, "keys"), i, s)
+			printf("  %s %08llx active from %" JSON_INTEGER_FORMAT ": sent %"
+			       JSON_INTEGER_FORMAT " (from frame %" JSON_INTEGER_FORMAT ", %"
+			       JSON_INTEGER_FORMAT " ms), verified %" JSON_INTEGER_FORMAT "\n",
+			       json_string_value(json_object_get(s, "key")), hex_of(s, "key_id"),
+			       json_integer_value(json_object_get(s, "activation")),
+			       json_integer_value(json_object_get(s, "sent")),
+			       json_integer_value(json_object_get(s, "first_sent")),
+			       json_integer_value(json_object_get(s, "sending_from_ms")),
+			       json_integer_value(json_object_get(s, "verified")));
 	printf("  floor (%s), now %s\n", json_string_value(json_object_get(f, "mode")),
 	       json_string_value(json_object_get(f, "state")));
 	print_types("sent", json_object_get(f, "sent"));

@@ -9,6 +9,7 @@
 #include <sodium.h>
 
 #include "keys_keyid.h"
+#include "keys_period.h"
 #include "sim_net.h"
 #include "ue.h"
 
@@ -29,6 +30,26 @@ ue_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+int64_t
+ue_clock_ms(const struct ue *u, uint64_t now_ms)
+{
+	int64_t at = ue_keys_at(u->keys);
+	struct timespec ts;
+
+	if (at != 0)
+		return at * 1000 + (u->start_ms != 0 && now_ms > u->start_ms
+					    ? (int64_t)(now_ms - u->start_ms) : 0);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t
+ue_key_time_ms(uint64_t t1900)
+{
+	/* E.6 times are 40 bits: no overflow either way */
+	return t1900 == 0 ? 0 : ((int64_t)t1900 - (int64_t)KEYS_NTP_UNIX_OFFSET) * 1000;
 }
 
 static uint32_t
@@ -192,7 +213,8 @@ ue_free(struct ue *u)
 	for (i = 0; i < UE_NFDS; i++)
 		if (u->fd[i] >= 0)
 			close(u->fd[i]);
-	ue_sess_free(u->group);
+	for (i = 0; i < (int)u->n_gmk; i++)
+		ue_sess_free(u->gmk[i]);
 	ue_sess_free(u->priv);
 	ue_sess_free(u->csk);
 	ue_keys_free(u->keys);
@@ -241,33 +263,95 @@ floor_sess(const struct ue *u)
 
 /* ------------------------------------------------------------------- keys */
 
+/*
+ * The GMK to send under at |now|: the newest (latest activation, then the
+ * later given) whose activation has come and that has not expired; before
+ * any has come, the one that comes first (the GMS stamps a GMK active from
+ * its own T, which a client's clock may not have reached yet). Marks expired
+ * GMKs, which then refuse what comes under them. Cheap: run before every
+ * frame and every input.
+ */
+static void
+gmk_select(struct ue *u, uint64_t now)
+{
+	int64_t t = ue_clock_ms(u, now), act;
+	struct ue_sess *s, *live = NULL, *next = NULL;
+	unsigned int i;
+
+	for (i = 0; i < u->n_gmk; i++) {
+		s = u->gmk[i];
+		s->expired = s->key.expiry != 0 && t >= ue_key_time_ms(s->key.expiry);
+		if (s->expired)
+			continue;
+		act = ue_key_time_ms(s->key.activation);
+		if (act <= t) {
+			if (live == NULL || act >= ue_key_time_ms(live->key.activation))
+				live = s;
+		} else if (next == NULL || act < ue_key_time_ms(next->key.activation)) {
+			next = s;
+		}
+	}
+	s = live != NULL ? live : next;
+	if (s == u->group)
+		return;
+	u->key_switches += u->group != NULL && s != NULL;
+	u->group = s;
+	if (s != NULL && s->tx_since_ms < 0)
+		s->tx_since_ms = u->start_ms != 0 && now > u->start_ms
+					 ? (int64_t)(now - u->start_ms) : 0;
+}
+
 static struct ue_sess **
 slot_of(struct ue *u, unsigned int purpose)
 {
 	switch (purpose) {
-	case KEYS_PURPOSE_GMK: return &u->group;
 	case KEYS_PURPOSE_PCK: return &u->priv;
 	case KEYS_PURPOSE_CSK: return &u->csk;
 	default: return NULL;
 	}
 }
 
-/* Key a session with |k| unless the same key is in use (a resent offer). */
+/* The session of key |k| if we hold it already (a resent offer, a GMK given twice). */
+static bool
+held(const struct ue_sess *s, const struct mikey_key *k)
+{
+	return s != NULL && s->key.key_id == k->key_id && s->key.csb_id == k->csb_id;
+}
+
+/*
+ * Key a session with |k| unless the same key is in use: never rebuild, so
+ * (key, SSRC, index) cannot repeat. A GMK joins the others held; a PCK or
+ * CSK replaces the one before.
+ */
 static int
 key_session(struct ue *u, const struct mikey_key *k)
 {
 	struct ue_sess **slot = slot_of(u, k->purpose), *s;
+	unsigned int i;
 	int rc;
 
-	if (slot == NULL)
+	if (k->purpose == KEYS_PURPOSE_GMK) {
+		for (i = 0; i < u->n_gmk; i++)
+			if (held(u->gmk[i], k))
+				return 0;
+		if (u->n_gmk == UE_GMK_MAX)
+			return fail(u, -UE_E_KEY, "GMK", "too many GMKs held");
+		slot = &u->gmk[u->n_gmk];
+	} else if (slot == NULL) {
 		return fail(u, -UE_E_KEY, "key", "not a GMK, PCK or CSK");
-	if (*slot != NULL && (*slot)->key.key_id == k->key_id &&
-	    (*slot)->key.csb_id == k->csb_id)
-		return 0;	/* never rebuild: (key, SSRC, index) must not repeat */
+	} else if (held(*slot, k)) {
+		return 0;
+	}
 	rc = ue_sess_new(&s, k, u->cfg.be, u->ssrc);
 	if (rc < 0)
 		return fail(u, rc, "session", ue_strerror(rc));
 	s->ignore_roc = u->cfg.ignore_roc;
+	if (k->purpose == KEYS_PURPOSE_GMK) {
+		*slot = s;
+		u->n_gmk++;
+		gmk_select(u, ue_now_ms());
+		return 0;
+	}
 	ue_sess_free(*slot);
 	*slot = s;
 	return 0;
@@ -467,10 +551,14 @@ send_frame(struct ue *u, struct ue_sess *s)
 	wr32(pkt + 4, u->ts);
 	wr32(pkt + 8, u->ssrc);
 	ue_frame_fill(pkt + RTP_HDR, u->cfg.payload, u->tag, u->ssrc, u->sent_frames);
-	if (ue_sess_protect(s, DP_SRTP_PROTO_RTP, pkt, &len, sizeof(pkt)) == DP_V_FWD) {
+	/* s is NULL when every GMK held expired mid-burst: the frame is lost, and counted */
+	if (s != NULL &&
+	    ue_sess_protect(s, DP_SRTP_PROTO_RTP, pkt, &len, sizeof(pkt)) == DP_V_FWD) {
 		send_all(u, UE_MEDIA, pkt, len);
 		u->st.sent++;
 		u->st.sent_octets += len;
+		if (s->tx_frames++ == 0)
+			s->tx_first = u->sent_frames;
 	} else {
 		u->st.protect_fail++;
 	}
@@ -493,17 +581,53 @@ joined(struct ue *u, uint64_t now)
 	return true;
 }
 
+/*
+ * The session a received packet goes to: |s| if it is a PCK's or CSK's (one
+ * key), else the GMK its MKI names; one naming none goes to the sending GMK
+ * (or the last given), which refuses it and counts it.
+ */
+static struct ue_sess *
+rx_sess(const struct ue *u, struct ue_sess *s, unsigned int proto, const uint8_t *buf,
+	uint32_t len)
+{
+	unsigned int i;
+
+	if (s != NULL && s != u->group)
+		return s;
+	for (i = 0; i < u->n_gmk; i++)
+		if (ue_sess_names(u->gmk[i], proto, buf, len))
+			return u->gmk[i];
+	return s != NULL ? s : u->n_gmk != 0 ? u->gmk[u->n_gmk - 1] : NULL;
+}
+
+/* Frame accounting by sender, whatever key carried the frame; NULL when full. */
+static struct ue_frames *
+sender_frames(struct ue *u, uint32_t ssrc)
+{
+	unsigned int i;
+
+	for (i = 0; i < u->n_from; i++)
+		if (u->from[i].ssrc == ssrc)
+			return &u->from[i].frames;
+	if (u->n_from == UE_RX_MAX)
+		return NULL;
+	u->from[u->n_from].ssrc = ssrc;
+	return &u->from[u->n_from++].frames;
+}
+
 static void
 on_media(struct ue *u, uint8_t *buf, uint32_t len, uint64_t now)
 {
-	struct ue_sess *s = ue_media_sess(u);
+	struct ue_sess *s;
 	struct ue_rx_stream *from;
-	uint32_t hdr, tag, n;
+	struct ue_frames *f;
+	uint32_t hdr, tag = 0, n = 0;
 	bool ok;
 
 	u->st.rx_media++;
 	if (!joined(u, now))
 		return;
+	s = rx_sess(u, ue_media_sess(u), DP_SRTP_PROTO_RTP, buf, len);
 	if (s == NULL) {
 		u->st.no_key++;
 		return;
@@ -512,7 +636,10 @@ on_media(struct ue *u, uint8_t *buf, uint32_t len, uint64_t now)
 		return;
 	hdr = RTP_HDR + 4u * (buf[0] & 0x0f);
 	ok = len >= hdr && ue_frame_check(buf + hdr, len - hdr, from->ssrc, &tag, &n);
-	ue_frames_account(&from->frames, ok, tag, n);
+	ue_frames_account(&from->frames, ok, tag, n);		/* under this key */
+	f = sender_frames(u, from->ssrc);
+	if (f != NULL)
+		ue_frames_account(f, ok, tag, n);		/* the sender's whole run */
 }
 
 /* ---------------------------------------------------------- floor control */
@@ -550,7 +677,7 @@ floor_send(struct ue *u, const struct ue_floor_out *o, const struct ue_addr *sen
 static void
 on_floor(struct ue *u, uint8_t *buf, uint32_t len, const struct ue_addr *from, uint64_t now)
 {
-	struct ue_sess *s = floor_sess(u);
+	struct ue_sess *s = rx_sess(u, floor_sess(u), DP_SRTP_PROTO_RTCP, buf, len);
 	struct ue_rx_stream *st;
 	struct ue_floor_out o;
 	const uint8_t *pkt;
@@ -614,6 +741,7 @@ ue_input(struct ue *u, uint64_t now_ms)
 	unsigned int k, n;
 	ssize_t r;
 
+	gmk_select(u, now_ms);
 	for (k = 0; k < UE_NFDS; k++) {
 		for (n = 0; n < RX_BUDGET; n++) {
 			from.len = sizeof(from.ss);
@@ -695,6 +823,7 @@ ue_tick(struct ue *u, uint64_t now_ms)
 {
 	struct ue_floor_out o;
 
+	gmk_select(u, now_ms);	/* before talking: a new GMK takes the next frame */
 	ue_floor_tick(&u->floor, now_ms, &o);
 	floor_send(u, &o, NULL);
 	offer_send(u, now_ms);

@@ -11,6 +11,13 @@
  * ue_input() when readable, ue_tick() when due; ue_run() is such a loop for
  * a set of clients in one thread. Time is milliseconds of CLOCK_MONOTONIC.
  * Never prints: ue->err says what went wrong.
+ *
+ * GMK rekey (TS 33.180 §7.4, E.6): a client holds every GMK it was given.
+ * It sends (media, and floor control under the media key) under the newest
+ * GMK whose activation time has come by its clock (ue_clock_ms), choosing
+ * again before every frame, so a talk burst moves to a new GMK between two
+ * frames. Received packets go to the GMK their MKI's GMK-ID names; a GMK
+ * past its expiry refuses them. Frames are counted per sender across keys.
  */
 #ifndef UE_H
 #define UE_H
@@ -34,6 +41,7 @@
 #define UE_SIG_MAX 4096		/* octets of one signalling datagram */
 #define UE_NFDS 3
 #define UE_KEY_WAIT_MS 5000	/* a talker's wait for a media key past its talk time */
+#define UE_GMK_MAX 8		/* GMKs held at once (for one group) */
 
 enum ue_sock { UE_MEDIA, UE_FLOOR, UE_SIG };
 
@@ -78,13 +86,25 @@ struct ue_stats {
 
 enum ue_talk { UE_TALK_WAIT, UE_TALK_REQUESTING, UE_TALK_SENDING, UE_TALK_DONE };
 
+/* One sender's media as heard across every key it used (by SSRC). */
+struct ue_sender {
+	uint32_t ssrc;
+	struct ue_frames frames;
+};
+
 struct ue {
 	struct ue_cfg cfg;
 	struct ue_keys *keys;		/* owned */
 	int fd[UE_NFDS];
 	struct ue_peer peer[UE_PEERS_MAX];
 	unsigned int n_peers;
-	struct ue_sess *group, *priv, *csk;
+	struct ue_sess *gmk[UE_GMK_MAX];	/* every GMK given, in arrival order */
+	unsigned int n_gmk;
+	struct ue_sess *group;		/* the GMK we send under now (in gmk[]), or NULL */
+	struct ue_sess *priv, *csk;
+	uint64_t key_switches;		/* times the sending GMK changed to another */
+	struct ue_sender from[UE_RX_MAX];	/* media senders heard, any key */
+	unsigned int n_from;
 	struct ue_floor floor;
 	uint32_t ssrc, tag;
 	uint16_t seq;
@@ -129,9 +149,10 @@ ue_add_peer(struct ue *u, const char *addr, uint16_t media, uint16_t floor, uint
 
 /*
  * Open an I_MESSAGE (raw or base64) addressed to us and key a session with
- * it: a GMK the group session, a PCK the private call, a CSK on-network
- * floor control. The same key twice is kept once. Returns 0, -UE_E_KEY
- * (refused: u->err says why), -UE_E_ARG, -UE_E_NOMEM, -UE_E_SRTP.
+ * it: a GMK one more group session (held beside the others, see above), a
+ * PCK the private call, a CSK on-network floor control. The same key twice
+ * is kept once. Returns 0, -UE_E_KEY (refused: u->err says why; also more
+ * than UE_GMK_MAX GMKs), -UE_E_ARG, -UE_E_NOMEM, -UE_E_SRTP.
  */
 MUST_CHECK int
 ue_install(struct ue *u, const uint8_t *msg, size_t len);
@@ -179,6 +200,19 @@ ue_waiting(const struct ue *u);
 /* The session that carries media now: the private call's, else the group's. */
 struct ue_sess *
 ue_media_sess(const struct ue *u);
+
+/*
+ * The client's clock, which activates and expires GMKs, in Unix
+ * milliseconds: the fixed time of its identity (--at, ue_keys_new's |now|)
+ * plus the time since ue_start(), else the wall clock. |now_ms| is
+ * monotonic, as everywhere here.
+ */
+int64_t
+ue_clock_ms(const struct ue *u, uint64_t now_ms);
+
+/* A MIKEY E.6 time (seconds since 1900; 0 stays 0) in Unix milliseconds. */
+int64_t
+ue_key_time_ms(uint64_t t1900);
 
 /* Monotonic milliseconds. */
 uint64_t

@@ -5,13 +5,17 @@
 #include "keys_keyid.h"
 #include "ue_check.h"
 
+/* Every session: the GMKs in the order given, the PCK, the CSK; NULL past the end. */
 static const struct ue_sess *
 sess_at(const struct ue *u, unsigned int i)
 {
-	const struct ue_sess *s[3] = { u->group, u->priv, u->csk };
-
-	return s[i];
+	if (i < u->n_gmk)
+		return u->gmk[i];
+	i -= u->n_gmk;
+	return i == 0 ? u->priv : i == 1 ? u->csk : NULL;
 }
+
+#define SESS_MAX (UE_GMK_MAX + 2)
 
 static uint64_t
 sess_drops(const struct ue_sess *s)
@@ -28,7 +32,12 @@ sess_drops(const struct ue_sess *s)
 uint64_t
 ue_drops(const struct ue *u)
 {
-	return sess_drops(u->group) + sess_drops(u->priv) + sess_drops(u->csk) + u->st.no_key;
+	uint64_t n = u->st.no_key;
+	unsigned int i;
+
+	for (i = 0; i < SESS_MAX; i++)
+		n += sess_drops(sess_at(u, i));
+	return n;
 }
 
 struct verdict {
@@ -51,29 +60,27 @@ need(struct verdict *vd, bool ok, const char *fmt, ...)
 	}
 }
 
+/* Per sender across keys: a talk burst that moved to a new GMK is one run of frames. */
 static void
 check_senders(const struct ue *u, const struct ue_expect *e, struct verdict *vd)
 {
-	const struct ue_sess *s = ue_media_sess(u);
-	uint32_t senders = 0;
 	unsigned int i;
 
-	for (i = 0; s != NULL && i < s->n_rx; i++) {
-		const struct ue_frames *f = &s->rx[i].frames;
+	for (i = 0; i < u->n_from; i++) {
+		const struct ue_frames *f = &u->from[i].frames;
+		uint32_t ssrc = u->from[i].ssrc;
 
-		if (s->rx[i].proto != DP_SRTP_PROTO_RTP)
-			continue;
-		senders++;
-		need(vd, f->bad == 0, "SSRC %08x: %llu frames with wrong content", s->rx[i].ssrc,
+		need(vd, f->bad == 0, "SSRC %08x: %llu frames with wrong content", ssrc,
 		     (unsigned long long)f->bad);
-		need(vd, f->late == 0, "SSRC %08x: %llu frames out of order", s->rx[i].ssrc,
+		need(vd, f->late == 0, "SSRC %08x: %llu frames out of order", ssrc,
 		     (unsigned long long)f->late);
-		need(vd, e->allow_gaps || f->gaps == 0, "SSRC %08x: %llu frames missing",
-		     s->rx[i].ssrc, (unsigned long long)f->gaps);
-		need(vd, f->ok >= e->frames, "SSRC %08x: %llu frames verified, expected %llu",
-		     s->rx[i].ssrc, (unsigned long long)f->ok, (unsigned long long)e->frames);
+		need(vd, e->allow_gaps || f->gaps == 0, "SSRC %08x: %llu frames missing", ssrc,
+		     (unsigned long long)f->gaps);
+		need(vd, f->ok >= e->frames, "SSRC %08x: %llu frames verified, expected %llu", ssrc,
+		     (unsigned long long)f->ok, (unsigned long long)e->frames);
 	}
-	need(vd, senders >= e->senders, "media from %u senders, expected %u", senders, e->senders);
+	need(vd, u->n_from >= e->senders, "media from %u senders, expected %u", u->n_from,
+	     e->senders);
 }
 
 unsigned int
@@ -158,6 +165,83 @@ sess_json(const struct ue_sess *s)
 	return o;
 }
 
+/* A key's E.6 time as Unix seconds (0: none, or never for an expiry). */
+static json_int_t
+unix_s(uint64_t t1900)
+{
+	return (json_int_t)(ue_key_time_ms(t1900) / 1000);
+}
+
+static uint64_t
+srtp_refused(const struct ue_sess *s)
+{
+	uint64_t n = 0;
+	unsigned int v;
+
+	for (v = 0; v < DP_V_COUNT; v++)
+		n += v == DP_V_FWD ? 0 : s->verdict[DP_SRTP_PROTO_RTP][v];
+	return n;
+}
+
+static uint64_t
+verified_under(const struct ue_sess *s)
+{
+	uint64_t n = 0;
+	unsigned int i;
+
+	for (i = 0; i < s->n_rx; i++)
+		n += s->rx[i].proto == DP_SRTP_PROTO_RTP ? s->rx[i].frames.ok : 0;
+	return n;
+}
+
+/*
+ * The media keys (GMKs in the order given, then the PCK): frames sent and
+ * verified under each, and when each became the one we send under.
+ */
+static json_t *
+keys_json(const struct ue *u)
+{
+	json_t *a = json_array();
+	const struct ue_sess *s;
+	unsigned int i;
+
+	for (i = 0; i < SESS_MAX; i++) {
+		s = sess_at(u, i);
+		if (s == NULL || s->key.purpose == KEYS_PURPOSE_CSK)
+			continue;	/* a CSK protects no media */
+		json_array_append_new(a, json_pack(
+			"{s:s, s:I, s:I, s:I, s:b, s:b, s:I, s:I, s:I, s:I, s:I}",
+			"key", kind_name(s->key.purpose), "key_id", (json_int_t)s->key.key_id,
+			"activation", unix_s(s->key.activation), "expiry", unix_s(s->key.expiry),
+			"sending", s == ue_media_sess(u), "expired", s->expired,
+			"sent", (json_int_t)s->tx_frames,
+			"first_sent", s->tx_frames != 0 ? (json_int_t)s->tx_first : (json_int_t)-1,
+			"sending_from_ms", (json_int_t)s->tx_since_ms,
+			"verified", (json_int_t)verified_under(s),
+			"refused", (json_int_t)srtp_refused(s)));
+	}
+	return a;
+}
+
+/* Each sender's frames across every key it used: what the checks judge. */
+static json_t *
+media_from_json(const struct ue *u)
+{
+	json_t *a = json_array();
+	unsigned int i;
+
+	for (i = 0; i < u->n_from; i++) {
+		const struct ue_frames *f = &u->from[i].frames;
+
+		json_array_append_new(a, json_pack(
+			"{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "ssrc", (json_int_t)u->from[i].ssrc,
+			"verified", (json_int_t)f->ok, "first", (json_int_t)f->first,
+			"last", (json_int_t)f->last, "gaps", (json_int_t)f->gaps,
+			"late", (json_int_t)f->late, "bad", (json_int_t)f->bad));
+	}
+	return a;
+}
+
 static json_t *
 by_type(const uint64_t *n)
 {
@@ -192,14 +276,14 @@ ue_report_json(const struct ue *u, const struct ue_expect *e)
 {
 	char why[200];
 	unsigned int failed = ue_check(u, e, why, sizeof(why)), i;
-	json_t *sessions = json_array();
+	json_t *sessions = json_array(), *r;
 	uint16_t port[UE_NFDS];
 
 	ue_ports(u, port);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < SESS_MAX; i++)
 		if (sess_at(u, i) != NULL)
 			json_array_append_new(sessions, sess_json(sess_at(u, i)));
-	return json_pack(
+	r = json_pack(
 		"{s:s, s:I, s:[i,i,i], s:b, s:s, s:{s:I, s:I, s:I, s:I}, s:{s:I, s:I, s:I, s:I, s:I},"
 		" s:{s:I, s:I, s:I, s:I, s:b}, s:o, s:o, s:I, s:I}",
 		"user", ue_keys_uri(u->keys), "ssrc", (json_int_t)u->ssrc, "ports", port[0],
@@ -215,4 +299,10 @@ ue_report_json(const struct ue *u, const struct ue_expect *e)
 		"resent", (json_int_t)u->st.sig_resent, "offer_acked", u->offer.acked,
 		"sessions", sessions, "floor", floor_json(u),
 		"drops", (json_int_t)ue_drops(u), "checks_failed", (json_int_t)failed);
+	if (r == NULL)
+		return NULL;
+	json_object_set_new(r, "keys", keys_json(u));
+	json_object_set_new(r, "key_switches", json_integer((json_int_t)u->key_switches));
+	json_object_set_new(r, "media_from", media_from_json(u));
+	return r;
 }

@@ -140,6 +140,12 @@ ue_keys_free(struct ue_keys *k)
 	free(k);
 }
 
+int64_t
+ue_keys_at(const struct ue_keys *k)
+{
+	return k->now;
+}
+
 const char *
 ue_keys_uri(const struct ue_keys *k)
 {
@@ -215,6 +221,13 @@ ue_mikey_unwrap(uint8_t *out, size_t cap, size_t *len, const uint8_t *in, size_t
 		memcpy(out, in, in_len);
 		*len = in_len;
 		return 0;
+	}
+	while (in_len != 0 && in[0] == '#') {	/* mcpx-keys' "# GMK for ..." lines */
+		end = memchr(in, '\n', in_len);
+		if (end == NULL)
+			return -KEYS_E_PARSE;
+		in_len -= (size_t)(end + 1 - (const char *)in);
+		in = (const uint8_t *)end + 1;
 	}
 	if (in_len >= sizeof(prefix) - 1 && memcmp(in, prefix, sizeof(prefix) - 1) == 0) {
 		in += sizeof(prefix) - 1;

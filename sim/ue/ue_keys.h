@@ -42,6 +42,10 @@ ue_keys_new(struct ue_keys **out, const struct store *st, const char *uri, int64
 void
 ue_keys_free(struct ue_keys *k);
 
+/* The fixed time given to ue_keys_new() (Unix seconds), or 0: the clock. */
+int64_t
+ue_keys_at(const struct ue_keys *k);
+
 /* Our MC Service user ID. */
 const char *
 ue_keys_uri(const struct ue_keys *k);
@@ -76,7 +80,8 @@ ue_keys_make(struct ue_keys *k, unsigned int purpose, const char *to_uri, const 
 /*
  * An I_MESSAGE as it comes in a file or an SDP "a=key-mgmt:mikey" line: raw
  * (it starts with MIKEY version 1) or base64 (white space ignored, an
- * "a=key-mgmt:mikey " prefix skipped). Writes at most |cap| octets.
+ * "a=key-mgmt:mikey " prefix and leading "#" comment lines, as mcpx-keys
+ * prints them, skipped). Writes at most |cap| octets.
  * Returns 0, -KEYS_E_ARG, -KEYS_E_PARSE (not base64), -KEYS_E_RANGE (too long).
  */
 MUST_CHECK int

@@ -111,6 +111,7 @@ ue_sess_new(struct ue_sess **out, const struct mikey_key *key, unsigned int be, 
 	s->key = *key;
 	s->be = be;
 	s->ssrc = ssrc;
+	s->tx_since_ms = -1;
 	rc = profile_of(&key->profile, &s->profile, &s->rcc_r);
 	if (rc == 0)
 		rc = tx_setup(s);
@@ -164,6 +165,23 @@ rx_find(struct ue_sess *s, unsigned int proto, uint32_t ssrc)
 	return NULL;
 }
 
+/* Where the MKI of a packet laid out as |s|'s key says sits; -1: too short. */
+static int
+mki_offset(const struct ue_sess *s, unsigned int proto, const uint8_t *buf, uint32_t len)
+{
+	return dp_srtp_mki_offset(s->profile, proto, s->key.mki_len,
+				  proto == DP_SRTP_PROTO_RTP ? s->rcc_r : 0, buf, len);
+}
+
+bool
+ue_sess_names(const struct ue_sess *s, unsigned int proto, const uint8_t *buf, uint32_t len)
+{
+	int off = proto <= DP_SRTP_PROTO_RTCP ? mki_offset(s, proto, buf, len) : -1;
+
+	/* the key ID leads every MKI of ours: GMK-ID || GUK-ID, PCK-ID, CSK-ID */
+	return off >= 0 && sodium_memcmp(buf + off, s->key.mki, KEYS_ID_LEN) == 0;
+}
+
 /*
  * The sender's master from the MKI of a first packet: it must name our key
  * (GMK-ID, PCK-ID, CSK-ID); a GMK sender is told apart by its GUK-ID.
@@ -172,8 +190,7 @@ static enum dp_verdict
 sender_master(struct ue_sess *s, unsigned int proto, const uint8_t *buf, uint32_t len,
 	      struct mikey_srtp_master *m, uint32_t *guk_id)
 {
-	int off = dp_srtp_mki_offset(s->profile, proto, s->key.mki_len, proto == 0 ? s->rcc_r : 0,
-				     buf, len);
+	int off = mki_offset(s, proto, buf, len);
 	const uint8_t *mki;
 
 	if (off < 0)
@@ -235,6 +252,10 @@ ue_sess_unprotect(struct ue_sess *s, unsigned int proto, uint8_t *buf, uint32_t 
 		return DP_V_DROP_MALFORMED;
 	if (*len < ssrc_off + 4) {
 		v = DP_V_DROP_SHORT;
+		goto out;
+	}
+	if (s->expired) {		/* E.6: a key is not used past its expiry */
+		v = DP_V_DROP_POLICY;
 		goto out;
 	}
 	/* A receiver without RCCm3 sees the ROC as zero: the estimate decides. */

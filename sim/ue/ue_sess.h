@@ -62,6 +62,11 @@ struct ue_sess {
 	uint64_t verdict[2][DP_V_COUNT];	/* received, by proto and verdict */
 	uint64_t derived;		/* receive contexts kept */
 	uint64_t trials_failed;		/* first packets that did not authenticate */
+	/* Kept by the client (ue.c), which owns the clock and picks the sending key: */
+	bool expired;			/* past key.expiry: what comes under it is refused */
+	uint64_t tx_frames;		/* media frames sent under this key */
+	uint32_t tx_first;		/* the first of them (when tx_frames != 0) */
+	int64_t tx_since_ms;		/* ms after the start it became the sending key; -1 never */
 };
 
 /*
@@ -89,10 +94,18 @@ ue_sess_protect(struct ue_sess *s, unsigned int proto, uint8_t *buf, uint32_t *l
 /*
  * Unprotect a received packet in place, deriving a sender's context on first
  * sight. |*from| is set to the sender's stream on FWD (else NULL). Counts
- * the verdict.
+ * the verdict; DROP_POLICY when the key has expired (s->expired).
  */
 enum dp_verdict
 ue_sess_unprotect(struct ue_sess *s, unsigned int proto, uint8_t *buf, uint32_t *len,
 		  struct ue_rx_stream **from);
+
+/*
+ * Whether the MKI of the received packet at |buf| (|len| octets, |proto|)
+ * names |s|'s key (GMK-ID, PCK-ID, CSK-ID): how a client holding several
+ * GMKs picks the one a packet is under (33.180 §7.4: the MKI's GMK-ID).
+ */
+bool
+ue_sess_names(const struct ue_sess *s, unsigned int proto, const uint8_t *buf, uint32_t len);
 
 #endif /* UE_SESS_H */

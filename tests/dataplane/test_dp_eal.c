@@ -856,6 +856,7 @@ Test(dataplane_dp_eal, telemetry_reports_the_counters)
 	cr_assert_eq(json_integer_value(json_object_get(json_object_get(c, "port0"), "pass")), 1);
 	cr_assert_eq(json_integer_value(json_object_get(json_object_get(c, "port0"), "rx")), 6);
 	cr_assert_eq(json_integer_value(json_object_get(c, "streams")), 1);
+	cr_assert_not_null(json_object_get(json_object_get(c, "total"), "index_held"));
 	json_decref(j);
 	j = tel_query(fd, "/mcpx/streams");
 	c = json_object_get(j, "/mcpx/streams");
@@ -872,5 +873,482 @@ Test(dataplane_dp_eal, telemetry_reports_the_counters)
 	json_decref(j);
 	close(fd);
 	dp_srtp_ctx_free(ue);
+	rig_down(&r);
+}
+
+/* ---- protect streams' index: published, limited, switched -------------------- */
+
+/* A protect stream to one member at 10.0.0.|n|, with |limit| and |standby| as given. */
+static uint64_t
+install_protect(struct rig *r, const struct dp_srtp_params *p, const struct tf *member,
+		uint64_t limit, bool standby)
+{
+	struct dp_stream_spec sp;
+	uint64_t id = 0;
+	int rc;
+
+	memset(&sp, 0, sizeof(sp));
+	sp.params = *p;
+	sp.n_members = 1;
+	memcpy(sp.members[0].addr, member->dst, 16);
+	sp.members[0].port = member->dport;
+	sp.index_limit = limit;
+	sp.standby = standby;
+	rc = dp_stream_add(r->dp, &sp, &id);
+	cr_assert_eq(rc, 0, "dp_stream_add: %s", dp_strerror(rc));
+	return id;
+}
+
+/* Send plain packets |from| .. |to| - 1 (RTP SEQ or floor subtype) of |p| to |t| on queue |q|. */
+static void
+send_plain(struct rig *r, const struct dp_srtp_params *p, const struct tf *t, unsigned int from,
+	   unsigned int to, unsigned int q)
+{
+	uint8_t pl[256], f[RIG_FRAME];
+	unsigned int i;
+
+	for (i = from; i < to; i++) {
+		uint32_t len = payload(pl, p->proto, p->ssrc, (uint16_t)i, 40);
+
+		rig_send(r, PLN, q == UINT32_MAX ? (unsigned int)rand() % r->nw : q, f,
+			 tf_build(f, t, pl, len));
+	}
+}
+
+/*
+ * Take |n| secure-side frames, each must unprotect under |rx| (or, copies to
+ * several members, under a fresh context of |p| each); returns the highest SEQ.
+ */
+static unsigned int
+recv_secure_p(struct rig *r, unsigned int n, struct dp_srtp_ctx *rx,
+	      const struct dp_srtp_params *p)
+{
+	static struct frame out[1024];
+	unsigned int got, i, hi = 0;
+
+	got = rig_recv(r, SEC, out, RTE_DIM(out), n + 1, 300);
+	cr_assert_eq(got, n, "secure side: %u frames, want %u", got, n);
+	for (i = 0; i < got; i++) {
+		struct dp_srtp_ctx *c = p != NULL ? ctx(p, DP_SRTP_DIR_UNPROTECT) : rx;
+		uint32_t off, l;
+
+		cr_assert_eq(tf_verify(out[i].b, out[i].len, &off, &l), 0);
+		cr_assert_eq(dp_srtp_process(c, out[i].b + off, &l, RIG_FRAME), DP_V_FWD,
+			     "frame %u does not authenticate", i);
+		if (p != NULL)
+			dp_srtp_ctx_free(c);
+		hi = RTE_MAX(hi, (unsigned int)(out[i].b[off + 2] << 8 | out[i].b[off + 3]));
+	}
+	return hi;
+}
+
+static unsigned int
+recv_secure(struct rig *r, unsigned int n, struct dp_srtp_ctx *rx)
+{
+	return recv_secure_p(r, n, rx, NULL);
+}
+
+static void
+expect_index(struct rig *r, uint64_t id, uint64_t next, uint64_t limit)
+{
+	uint64_t n = 7, l = 7;
+	struct dp_stream_info si;
+
+	cr_assert_eq(dp_stream_index(r->dp, id, &n, &l), 0);
+	cr_assert_eq(n, next, "index_next %lu, want %lu", (unsigned long)n, (unsigned long)next);
+	cr_assert_eq(l, limit);
+	cr_assert_eq(dp_stream_get(r->dp, id, &si), 0);
+	cr_assert_eq(si.index_next, next);
+	cr_assert_eq(si.index_limit, limit);
+}
+
+Test(dataplane_dp_eal, index_next_follows_what_is_sent_and_the_limit_holds_back)
+{
+	struct dp_srtp_params p, q, u;
+	struct dp_srtp_ctx *rx, *rxq;
+	struct dp_worker_counters tot;
+	struct dp_stream_info si;
+	struct tf t, tq;
+	uint64_t id, idq, idu, sent = 0, n, l;
+	struct rig r;
+
+	rig_up(&r, 1, NULL);
+	p = mkparams(DP_SRTP_AEAD_AES_128_GCM, DP_SRTP_PROTO_RTP, DP_SRTP_DIR_PROTECT,
+		     0x51000001, 31);
+	q = mkparams(DP_SRTP_AES_CM_128_HMAC_SHA1_80, DP_SRTP_PROTO_RTCP, DP_SRTP_DIR_PROTECT,
+		     0x51000002, 32);
+	u = mkparams(DP_SRTP_AEAD_AES_128_GCM, DP_SRTP_PROTO_RTP, DP_SRTP_DIR_UNPROTECT,
+		     0x51000003, 33);
+	tf_default(&t, false, MEMBER_PORT);
+	tf_dst(&t, 51);
+	tf_default(&tq, true, MEMBER_PORT + 1);
+	tf_dst(&tq, 52);
+	id = install_protect(&r, &p, &t, 0, false);
+	idq = install_protect(&r, &q, &tq, 0, false);
+	idu = install(&r, &u, MEDIA_PORT, NULL);
+	rx = ctx(&p, DP_SRTP_DIR_UNPROTECT);
+	rxq = ctx(&q, DP_SRTP_DIR_UNPROTECT);
+	expect_index(&r, id, 0, 0);
+	cr_assert_eq(dp_start(r.dp), 0);
+
+	/* SRTP: 1 + the last ROC || SEQ sent. */
+	send_plain(&r, &p, &t, 100, 110, 0);
+	rig_wait_verdicts(&r, sent += 10, 2000);
+	cr_assert_eq(recv_secure(&r, 10, rx), 109);
+	expect_index(&r, id, 110, 0);
+	/* SRTCP: libsrtp's first index is 1. */
+	send_plain(&r, &q, &tq, 0, 5, 0);
+	rig_wait_verdicts(&r, sent += 5, 2000);
+	recv_secure(&r, 5, rxq);
+	expect_index(&r, idq, 6, 0);
+
+	/* A limit of 115: 110 .. 114 go, 115 .. 119 are held, and counted. */
+	cr_assert_eq(dp_stream_index_limit(r.dp, id, 115), 0);
+	send_plain(&r, &p, &t, 110, 120, 0);
+	rig_wait_verdicts(&r, sent += 10, 2000);
+	cr_assert_eq(recv_secure(&r, 5, rx), 114, "nothing at or past the limit went out");
+	expect_index(&r, id, 115, 115);
+	dp_counters_total(r.dp, &tot);
+	cr_assert_eq(tot.index_held, 5);
+	cr_assert_eq(dp_stream_get(r.dp, id, &si), 0);
+	cr_assert_eq(si.v[DP_V_DROP_POLICY], 5);
+	cr_assert_eq(si.v[DP_V_FWD], 15, "held packets are not counted as sent");
+	/* Raised: traffic flows again (the held SEQs stay used: the next ones go). */
+	cr_assert_eq(dp_stream_index_limit(r.dp, id, 1000), 0);
+	send_plain(&r, &p, &t, 120, 125, 0);
+	rig_wait_verdicts(&r, sent += 5, 2000);
+	cr_assert_eq(recv_secure(&r, 5, rx), 124);
+	expect_index(&r, id, 125, 1000);
+	/* Back to none. */
+	cr_assert_eq(dp_stream_index_limit(r.dp, id, 0), 0);
+	send_plain(&r, &p, &t, 125, 126, 0);
+	rig_wait_verdicts(&r, sent += 1, 2000);
+	recv_secure(&r, 1, rx);
+	expect_index(&r, id, 126, 0);
+
+	/* SRTCP: index 6 is held, then 7 goes once raised. */
+	cr_assert_eq(dp_stream_index_limit(r.dp, idq, 6), 0);
+	send_plain(&r, &q, &tq, 5, 6, 0);
+	rig_wait_verdicts(&r, sent += 1, 2000);
+	recv_secure(&r, 0, rxq);
+	expect_index(&r, idq, 6, 6);
+	cr_assert_eq(dp_stream_index_limit(r.dp, idq, 8), 0);
+	send_plain(&r, &q, &tq, 6, 9, 0);
+	rig_wait_verdicts(&r, sent += 3, 2000);
+	recv_secure(&r, 1, rxq);		/* 7; 8 is at the limit again */
+	expect_index(&r, idq, 8, 8);
+	dp_counters_total(r.dp, &tot);
+	cr_assert_eq(tot.index_held, 5 + 1 + 2);
+
+	/* Errors: not a protect stream, not a stream. */
+	cr_assert_eq(dp_stream_index(r.dp, idu, &n, &l), -DP_E_ARG);
+	cr_assert_eq(dp_stream_index_limit(r.dp, idu, 5), -DP_E_ARG);
+	cr_assert_eq(dp_stream_index(r.dp, 999, &n, &l), -DP_E_NOTFOUND);
+	cr_assert_eq(dp_stream_index_limit(r.dp, 999, 5), -DP_E_NOTFOUND);
+	dp_srtp_ctx_free(rx);
+	dp_srtp_ctx_free(rxq);
+	rig_down(&r);
+}
+
+/* A limit given at install, and copies of one packet to several members: all held. */
+Test(dataplane_dp_eal, index_limit_from_the_spec_holds_every_copy)
+{
+	enum { M = 3 };
+	struct dp_srtp_params p;
+	struct dp_worker_counters tot;
+	struct dp_stream_spec sp;
+	struct tf t[M];
+	uint8_t pl[256], f[RIG_FRAME];
+	uint64_t id, sent = 0;
+	unsigned int m, s;
+	struct rig r;
+
+	rig_up(&r, 1, NULL);
+	p = mkparams(DP_SRTP_AEAD_AES_256_GCM, DP_SRTP_PROTO_RTP, DP_SRTP_DIR_PROTECT,
+		     0x52000001, 41);
+	memset(&sp, 0, sizeof(sp));
+	sp.params = p;
+	sp.n_members = M;
+	sp.index_limit = 3;
+	for (m = 0; m < M; m++) {
+		tf_default(&t[m], false, MEMBER_PORT);
+		tf_dst(&t[m], 60 + m);
+		memcpy(sp.members[m].addr, t[m].dst, 16);
+		sp.members[m].port = MEMBER_PORT;
+	}
+	cr_assert_eq(dp_stream_add(r.dp, &sp, &id), 0);
+	cr_assert_eq(dp_start(r.dp), 0);
+	for (s = 0; s < 5; s++) {
+		uint32_t len = tf_rtp(pl, p.ssrc, (uint16_t)s, 40, 0);
+
+		for (m = 0; m < M; m++) {
+			rig_send(&r, PLN, 0, f, tf_build(f, &t[m], pl, len));
+			sent++;
+			if (m == 0)	/* the others from the cache, in later bursts */
+				rig_wait_verdicts(&r, sent, 2000);
+		}
+		rig_wait_verdicts(&r, sent, 2000);
+	}
+	/* SEQ 0..2 to every member (one ciphertext each); 3 and 4 to none. */
+	cr_assert_eq(recv_secure_p(&r, 3 * M, NULL, &p), 2);
+	expect_index(&r, id, 3, 3);
+	dp_counters_total(r.dp, &tot);
+	cr_assert_eq(tot.index_held, 2 * M);
+	/* A limit lowered under what the cache holds: its copies are held too. */
+	cr_assert_eq(dp_stream_index_limit(r.dp, id, 10), 0);
+	{
+		uint32_t len = tf_rtp(pl, p.ssrc, 5, 40, 0);
+
+		rig_send(&r, PLN, 0, f, tf_build(f, &t[0], pl, len));
+		rig_wait_verdicts(&r, ++sent, 2000);
+		cr_assert_eq(dp_stream_index_limit(r.dp, id, 5), 0);
+		rig_send(&r, PLN, 0, f, tf_build(f, &t[1], pl, len));
+		rig_wait_verdicts(&r, ++sent, 2000);
+	}
+	cr_assert_eq(recv_secure_p(&r, 1, NULL, &p), 5);
+	dp_counters_total(r.dp, &tot);
+	cr_assert_eq(tot.index_held, 2 * M + 1);
+	cr_assert_eq(tot.copies, 2 * 3);
+	rig_down(&r);
+}
+
+/*
+ * Rekey make-before-break: a standby stream under another key takes the
+ * active one's place while packets flow. Every packet goes out under one of
+ * the two keys, none is lost, and once the switch is applied all are new.
+ */
+static void
+switch_under_traffic(unsigned int nw)
+{
+	enum { FIRST = 100, BEFORE = 300, DURING = 300, AFTER = 200 };
+	static struct frame out[1024];
+	struct dp_srtp_params pa, pb;
+	struct dp_srtp_ctx *rxa, *rxb;
+	struct dp_stream_info sa, sb;
+	struct dp_worker_counters tot;
+	unsigned int i, got, q, under_a = 0, under_b = 0, a_max = 0, b_min = UINT32_MAX;
+	uint64_t a, b;
+	struct tf t;
+	struct rig r;
+
+	srand(5 + nw);
+	rig_up(&r, nw, NULL);
+	pa = mkparams(DP_SRTP_AEAD_AES_128_GCM, DP_SRTP_PROTO_RTP, DP_SRTP_DIR_PROTECT,
+		      0x53000001, 51);
+	pb = mkparams(DP_SRTP_AEAD_AES_128_GCM, DP_SRTP_PROTO_RTP, DP_SRTP_DIR_PROTECT,
+		      0x53000001, 52);
+	tf_default(&t, false, MEMBER_PORT);
+	tf_dst(&t, 70);
+	a = install_protect(&r, &pa, &t, 0, false);
+	cr_assert_eq(dp_start(r.dp), 0);
+	b = install_protect(&r, &pb, &t, 0, true);	/* the same place: allowed as standby */
+	cr_assert_eq(dp_stream_get(r.dp, a, &sa), 0);
+	cr_assert_eq(dp_stream_get(r.dp, b, &sb), 0);
+	cr_assert(!sa.standby && sb.standby);
+	cr_assert_eq(sb.owner, sa.owner, "a standby stream takes its place's owner");
+	rxa = ctx(&pa, DP_SRTP_DIR_UNPROTECT);
+	rxb = ctx(&pb, DP_SRTP_DIR_UNPROTECT);
+	/*
+	 * One flow, one queue (as RSS): with two workers, the one that does not
+	 * own the place, so every packet goes through the owner's handoff ring.
+	 */
+	q = nw > 1 ? 1 - sa.owner : 0;
+	send_plain(&r, &pa, &t, 0, FIRST, q);
+	rig_wait_verdicts(&r, FIRST, 5000);
+	send_plain(&r, &pa, &t, FIRST, BEFORE, q);
+	cr_assert_eq(dp_stream_switch(r.dp, a, b), 0);	/* with packets in flight */
+	send_plain(&r, &pa, &t, BEFORE, BEFORE + DURING, q);
+	rig_wait_verdicts(&r, BEFORE + DURING, 5000);
+	cr_assert_eq(dp_sync(r.dp, 2000), 0);
+	send_plain(&r, &pa, &t, BEFORE + DURING, BEFORE + DURING + AFTER, q);
+	rig_wait_verdicts(&r, BEFORE + DURING + AFTER, 5000);
+
+	got = rig_recv(&r, SEC, out, RTE_DIM(out), BEFORE + DURING + AFTER + 1, 300);
+	cr_assert_eq(got, BEFORE + DURING + AFTER, "none lost: %u", got);
+	for (i = 0; i < got; i++) {
+		uint32_t off, l, l2;
+		uint8_t b2[RIG_FRAME];
+		unsigned int seq;
+
+		cr_assert_eq(tf_verify(out[i].b, out[i].len, &off, &l), 0);
+		seq = (unsigned int)(out[i].b[off + 2] << 8 | out[i].b[off + 3]);
+		memcpy(b2, out[i].b + off, l);	/* a failed unprotect wipes the packet */
+		l2 = l;
+		if (dp_srtp_process(rxa, out[i].b + off, &l, RIG_FRAME) == DP_V_FWD) {
+			under_a++;
+			a_max = RTE_MAX(a_max, seq);
+			continue;
+		}
+		cr_assert_eq(dp_srtp_process(rxb, b2, &l2, RIG_FRAME), DP_V_FWD,
+			     "SEQ %u under neither key", seq);
+		under_b++;
+		b_min = RTE_MIN(b_min, seq);
+	}
+	cr_assert_eq(under_a + under_b, BEFORE + DURING + AFTER);
+	cr_assert_leq(a_max, BEFORE + DURING - 1, "after the switch was applied: the new key only");
+	cr_assert_geq(under_b, AFTER);
+	cr_assert_geq(under_a, FIRST);
+	cr_assert_gt(b_min, a_max, "one cut-over point (A up to %u, B from %u; %u, %u)", a_max,
+			     b_min, under_a, under_b);
+	cr_assert_eq(dp_stream_get(r.dp, a, &sa), 0);
+	cr_assert_eq(dp_stream_get(r.dp, b, &sb), 0);
+	cr_assert(sa.standby && !sb.standby);
+	cr_assert_eq(sa.v[DP_V_FWD], under_a);
+	cr_assert_eq(sb.v[DP_V_FWD], under_b);
+	cr_assert_eq(sb.index_next, BEFORE + DURING + AFTER);
+	dp_counters_total(r.dp, &tot);
+	cr_assert_eq(tot.cmd_errors, 0);
+	if (nw > 1)
+		cr_assert_gt(tot.handoff_out, 0, "packets went through the owner's ring");
+	/* The old one goes; the new one carries on. */
+	cr_assert_eq(dp_stream_del(r.dp, a), 0);
+	cr_assert_eq(dp_sync(r.dp, 2000), 0);
+	send_plain(&r, &pa, &t, 900, 910, q);
+	rig_wait_verdicts(&r, BEFORE + DURING + AFTER + 10, 5000);
+	cr_assert_eq(recv_secure(&r, 10, rxb), 909);
+	dp_srtp_ctx_free(rxa);
+	dp_srtp_ctx_free(rxb);
+	rig_down(&r);
+}
+
+Test(dataplane_dp_eal, switch_under_traffic_loses_nothing_one_worker)
+{
+	switch_under_traffic(1);
+}
+
+Test(dataplane_dp_eal, switch_under_traffic_loses_nothing_two_workers)
+{
+	switch_under_traffic(2);
+}
+
+/* Switching back and forth, and a standby stream made before its place was taken. */
+Test(dataplane_dp_eal, switch_back_and_forth)
+{
+	struct dp_srtp_params pa, pb;
+	struct dp_srtp_ctx *rxa, *rxb;
+	struct dp_stream_info si, sbi;
+	uint64_t a, b, sent = 0;
+	unsigned int k;
+	struct tf t;
+	struct rig r;
+
+	rig_up(&r, 2, NULL);
+	pa = mkparams(DP_SRTP_AES_CM_128_HMAC_SHA1_80, DP_SRTP_PROTO_RTCP, DP_SRTP_DIR_PROTECT,
+		      0x54000001, 61);
+	pb = pa;
+	pb.master_key[0] ^= 0xff;
+	tf_default(&t, true, MEMBER_PORT);
+	tf_dst(&t, 80);
+	/* Standby first, then the active one (its owner may differ: the switch moves it). */
+	b = install_protect(&r, &pb, &t, 0, true);
+	cr_assert_eq(dp_stream_get(r.dp, b, &sbi), 0);
+	for (k = 0; k < 4; k++) {
+		a = install_protect(&r, &pa, &t, 0, false);
+		cr_assert_eq(dp_stream_get(r.dp, a, &si), 0);
+		if (k == 3 || si.owner != sbi.owner)
+			break;	/* want owners that differ, if the hash gives them */
+		cr_assert_eq(dp_stream_del(r.dp, a), 0);
+	}
+	rxa = ctx(&pa, DP_SRTP_DIR_UNPROTECT);
+	rxb = ctx(&pb, DP_SRTP_DIR_UNPROTECT);
+	cr_assert_eq(dp_start(r.dp), 0);
+	for (k = 0; k < 6; k++) {
+		struct dp_srtp_ctx *rx = k % 2 ? rxb : rxa;
+
+		send_plain(&r, &pa, &t, 0, 4, UINT32_MAX);
+		rig_wait_verdicts(&r, sent += 4, 2000);
+		recv_secure(&r, 4, rx);
+		cr_assert_eq(k % 2 ? dp_stream_switch(r.dp, b, a) : dp_stream_switch(r.dp, a, b),
+			     0, "switch %u", k);
+		cr_assert_eq(dp_sync(r.dp, 2000), 0);
+	}
+	cr_assert_eq(dp_stream_get(r.dp, a, &si), 0);
+	cr_assert_eq(si.v[DP_V_FWD], 12);
+	cr_assert_eq(si.index_next, 13, "SRTCP indices 1..12 under a");
+	cr_assert_eq(dp_stream_del(r.dp, b), 0);	/* standby now */
+	cr_assert_eq(dp_stream_del(r.dp, a), 0);
+	cr_assert_eq(dp_sync(r.dp, 2000), 0);
+	cr_assert_eq(dp_stream_count(r.dp), 0);
+	dp_srtp_ctx_free(rxa);
+	dp_srtp_ctx_free(rxb);
+	rig_down(&r);
+}
+
+Test(dataplane_dp_eal, switch_refuses_and_changes_nothing)
+{
+	struct dp_srtp_params pa, pb, px;
+	struct dp_stream_spec sp;
+	struct dp_srtp_ctx *rxa;
+	struct dp_stream_info si;
+	uint64_t a, b, c, x, id;
+	struct tf t, t2;
+	struct rig r;
+
+	rig_up(&r, 1, NULL);
+	pa = mkparams(DP_SRTP_AEAD_AES_128_GCM, DP_SRTP_PROTO_RTP, DP_SRTP_DIR_PROTECT,
+		      0x55000001, 71);
+	pb = mkparams(DP_SRTP_AEAD_AES_128_GCM, DP_SRTP_PROTO_RTP, DP_SRTP_DIR_PROTECT,
+		      0x55000001, 72);
+	tf_default(&t, false, MEMBER_PORT);
+	tf_dst(&t, 90);
+	tf_default(&t2, false, MEMBER_PORT);
+	tf_dst(&t2, 91);
+	a = install_protect(&r, &pa, &t, 0, false);
+	rxa = ctx(&pa, DP_SRTP_DIR_UNPROTECT);
+	/* The place is taken: only a standby stream may share it. */
+	memset(&sp, 0, sizeof(sp));
+	sp.params = pb;
+	sp.n_members = 1;
+	memcpy(sp.members[0].addr, t.dst, 16);
+	sp.members[0].port = MEMBER_PORT;
+	cr_assert_eq(dp_stream_add(r.dp, &sp, &id), -DP_E_EXISTS);
+	/* A standby stream repeating a member is refused as an active one would be. */
+	sp.params = pb;
+	sp.standby = true;
+	sp.n_members = 2;
+	sp.members[1] = sp.members[0];
+	cr_assert_eq(dp_stream_add(r.dp, &sp, &id), -DP_E_EXISTS);
+	/* Standby is for protect streams. */
+	sp.params = mkparams(DP_SRTP_AEAD_AES_128_GCM, 0, DP_SRTP_DIR_UNPROTECT, 0x55000009, 79);
+	sp.n_members = 0;
+	cr_assert_eq(dp_stream_add(r.dp, &sp, &id), -DP_E_ARG);
+	sp.standby = false;
+	sp.index_limit = 9;
+	sp.params = mkparams(DP_SRTP_AEAD_AES_128_GCM, 0, DP_SRTP_DIR_UNPROTECT, 0x55000009, 79);
+	cr_assert_eq(dp_stream_add(r.dp, &sp, &id), -DP_E_ARG);
+
+	b = install_protect(&r, &pb, &t2, 0, true);		/* other member */
+	px = pb;
+	px.ssrc++;
+	c = install_protect(&r, &px, &t, 0, true);		/* other SSRC */
+	px = pb;
+	px.proto = DP_SRTP_PROTO_RTCP;
+	px.rcc_r = 0;
+	x = install_protect(&r, &px, &t, 0, true);		/* other proto */
+	cr_assert_eq(dp_start(r.dp), 0);
+	cr_assert_eq(dp_stream_switch(r.dp, a, b), -DP_E_ARG, "members differ");
+	cr_assert_eq(dp_stream_switch(r.dp, a, c), -DP_E_ARG, "SSRC differs");
+	cr_assert_eq(dp_stream_switch(r.dp, a, x), -DP_E_ARG, "proto differs");
+	cr_assert_eq(dp_stream_switch(r.dp, a, a), -DP_E_ARG, "itself");
+	cr_assert_eq(dp_stream_switch(r.dp, b, a), -DP_E_ARG, "old not active, new not standby");
+	cr_assert_eq(dp_stream_switch(r.dp, 999, b), -DP_E_NOTFOUND);
+	cr_assert_eq(dp_stream_switch(r.dp, a, 999), -DP_E_NOTFOUND);
+	id = install(&r, &sp.params, MEDIA_PORT, NULL);
+	cr_assert_eq(dp_stream_switch(r.dp, id, b), -DP_E_ARG, "not a protect stream");
+	cr_assert_eq(dp_stream_switch(r.dp, a, id), -DP_E_ARG, "not a protect stream");
+	/* Nothing changed: a still holds its place, the others wait. */
+	cr_assert_eq(dp_stream_get(r.dp, a, &si), 0);
+	cr_assert(!si.standby);
+	cr_assert_eq(dp_stream_get(r.dp, b, &si), 0);
+	cr_assert(si.standby);
+	send_plain(&r, &pa, &t, 0, 3, 0);
+	rig_wait_verdicts(&r, 3, 2000);
+	recv_secure(&r, 3, rxa);
+	cr_assert_eq(dp_stream_count(r.dp), 5);
+	/* A standby stream goes like any other. */
+	cr_assert_eq(dp_stream_del(r.dp, c), 0);
+	cr_assert_eq(dp_stream_get(r.dp, c, &si), -DP_E_NOTFOUND);
+	cr_assert_eq(dp_sync(r.dp, 2000), 0);
+	dp_srtp_ctx_free(rxa);
 	rig_down(&r);
 }

@@ -506,3 +506,126 @@ Test(dataplane_srtp_engine, roc_trailer_changes)
 		dp_srtp_ctx_free(rx);
 	}
 }
+
+/*
+ * pkt.index on protect, every backend: across a SEQ wrap (ROC 0 -> 1), a late
+ * packet from before the wrap (ROC 0 again), an initial ROC, and in a burst.
+ */
+static const struct {
+	uint16_t seq;
+	uint64_t index;
+} index_steps[] = {
+	/* 1 */ {65530, 65530},
+	/* 2 */ {65535, 65535},
+	/* 3 */ {0, 0x10000},		/* the wrap: ROC 1 */
+	/* 4 */ {3, 0x10003},
+	/* 5 */ {65531, 65531},		/* late, from before the wrap: ROC 0 */
+	/* 6 */ {4, 0x10004},
+	/* 7 */ {30000, 0x17530},	/* jumps of under 2^15 within ROC 1 */
+	/* 8 */ {60000, 0x1ea60},
+	/* 9 */ {2, 0x20002},		/* and the next wrap */
+};
+
+Test(dataplane_srtp_engine, protect_reports_the_index_used)
+{
+	unsigned int bes[DP_SRTP_BACKEND_COUNT], nbe = tl_backends(bes), b, i, prof, rcc;
+
+	for (b = 0; b < nbe; b++)
+		for (prof = 0; prof < DP_SRTP_PROFILE_COUNT; prof++)
+			for (rcc = 0; rcc < 2; rcc++) {
+				struct dp_srtp_params p;
+				struct dp_srtp_ctx *tx;
+				uint8_t buf[BUFSZ];
+
+				if (rcc && !dp_srtp_profile_info(prof)->aead)
+					continue;
+				p = tl_params(prof, DP_SRTP_PROTO_RTP, DP_SRTP_DIR_PROTECT, 4, SSRC,
+					      rcc ? 2 : 0, 3);
+				tx = tl_ctx(bes[b], &p);
+				for (i = 0; i < sizeof(index_steps) / sizeof(index_steps[0]); i++) {
+					struct dp_srtp_pkt pk = {.ctx = tx, .data = buf,
+								 .room = BUFSZ};
+
+					pk.len = tl_rtp(buf, SSRC, index_steps[i].seq, 0, -1, 0, 20);
+					dp_srtp_burst(&pk, 1);
+					cr_assert_eq(pk.verdict, DP_V_FWD);
+					cr_assert_eq(pk.index, index_steps[i].index,
+						     "%s %s rcc %u step %u: %#llx",
+						     dp_srtp_backend_name(bes[b]),
+						     dp_srtp_profile_info(prof)->name, rcc, i + 1,
+						     (unsigned long long)pk.index);
+				}
+				dp_srtp_ctx_free(tx);
+			}
+}
+
+Test(dataplane_srtp_engine, protect_index_initial_roc_and_burst)
+{
+	unsigned int bes[DP_SRTP_BACKEND_COUNT], nbe = tl_backends(bes), b, i;
+
+	for (b = 0; b < nbe; b++) {
+		struct dp_srtp_params p = tl_params(DP_SRTP_AEAD_AES_128_GCM, DP_SRTP_PROTO_RTP,
+						    DP_SRTP_DIR_PROTECT, 8, SSRC, 0, 4);
+		static uint8_t bufs[20][BUFSZ];
+		struct dp_srtp_pkt pk[20];
+		struct dp_srtp_ctx *tx;
+
+		p.roc = 7;
+		tx = tl_ctx(bes[b], &p);
+		for (i = 0; i < 20; i++) {
+			/* 65526 .. 65535, then 0 .. 9 under ROC 8, in one burst */
+			pk[i] = (struct dp_srtp_pkt){.ctx = tx, .data = bufs[i], .room = BUFSZ};
+			pk[i].len = tl_rtp(bufs[i], SSRC, (uint16_t)(65526 + i), 0, -1, 0, 30);
+		}
+		dp_srtp_burst(pk, 20);
+		for (i = 0; i < 20; i++) {
+			cr_assert_eq(pk[i].verdict, DP_V_FWD);
+			cr_assert_eq(pk[i].index, ((uint64_t)(i < 10 ? 7 : 8) << 16) |
+							  (uint16_t)(65526 + i),
+				     "%s packet %u: %#llx", dp_srtp_backend_name(bes[b]), i,
+				     (unsigned long long)pk[i].index);
+		}
+		dp_srtp_ctx_free(tx);
+	}
+}
+
+/* SRTCP: the index in the packet's E|index word, from the initial index on. */
+Test(dataplane_srtp_engine, protect_reports_the_srtcp_index)
+{
+	unsigned int bes[DP_SRTP_BACKEND_COUNT], nbe = tl_backends(bes), b, i, prof, m;
+
+	for (b = 0; b < nbe; b++)
+		for (prof = 0; prof < DP_SRTP_PROFILE_COUNT; prof++)
+			for (m = 0; m < 3; m++) {
+				struct dp_srtp_params p;
+				struct dp_srtp_ctx *tx, *rx;
+				uint8_t buf[BUFSZ];
+				uint32_t first;
+
+				p = tl_params(prof, DP_SRTP_PROTO_RTCP, DP_SRTP_DIR_PROTECT,
+					      mki_lens[m], SSRC, 0, 5);
+				/* libsrtp starts at 1 and nowhere else */
+				first = bes[b] == DP_SRTP_BACKEND_NATIVE ? 0x7ffffff0u : 1;
+				p.srtcp_index = first;
+				tx = tl_ctx(bes[b], &p);
+				p.dir = DP_SRTP_DIR_UNPROTECT;
+				rx = tl_ctx(bes[b], &p);
+				for (i = 0; i < 12; i++) {
+					struct dp_srtp_pkt pk = {.ctx = tx, .data = buf,
+								 .room = BUFSZ};
+
+					pk.len = tl_rtcp_app(buf, SSRC, 1, i % 5, i);
+					dp_srtp_burst(&pk, 1);
+					cr_assert_eq(pk.verdict, DP_V_FWD);
+					cr_assert_eq(pk.index, (uint64_t)first + i,
+						     "%s %s mki %u packet %u: %#llx",
+						     dp_srtp_backend_name(bes[b]),
+						     dp_srtp_profile_info(prof)->name, mki_lens[m],
+						     i, (unsigned long long)pk.index);
+					cr_assert_eq(dp_srtp_process(rx, buf, &pk.len, BUFSZ),
+						     DP_V_FWD);
+				}
+				dp_srtp_ctx_free(tx);
+				dp_srtp_ctx_free(rx);
+			}
+}

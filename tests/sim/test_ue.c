@@ -4,7 +4,8 @@
  * throw-away KMS and one GMS run; group media and floor control under the
  * GMK, a late joiner after a SEQ wrap (with and without the RCCm3 ROC
  * trailer), a private call under a PCK both ways, tampered and replayed
- * packets, key messages refused. Frames go as fast as possible.
+ * packets, key messages refused, a GMK rekey in the middle of a talk burst
+ * and a GMK's expiry. Frames go as fast as possible unless a test says.
  */
 #include <arpa/inet.h>
 #include <string.h>
@@ -35,9 +36,11 @@ static struct {
 	uint64_t pno;
 	struct kms_keyset *gms_ks;
 	struct mikey_signer *gms;
-	struct mikey_newkey gmk;
+	struct mikey_newkey gmk, gmk2;
 	uint8_t gmk_msg[NU][MIKEY_MSG_MAX];
 	size_t gmk_len[NU];
+	uint8_t gmk2_msg[NU][MIKEY_MSG_MAX];
+	size_t gmk2_len[NU];
 } F;
 
 static void
@@ -61,6 +64,7 @@ teardown(void)
 	kms_keyset_free(F.gms_ks);
 	kms_domain_free(F.kms);
 	sodium_memzero(&F.gmk, sizeof(F.gmk));
+	sodium_memzero(&F.gmk2, sizeof(F.gmk2));
 	dp_srtp_global_fini();
 }
 
@@ -85,8 +89,9 @@ store_for(const char *uri)
 	return st;
 }
 
+/* A client whose clock is |at| (Unix seconds) at its start, as --at; 0: the wall clock. */
 static struct ue *
-client(unsigned int who, const struct ue_cfg *base)
+client_at(unsigned int who, const struct ue_cfg *base, int64_t at)
 {
 	struct ue_cfg cfg = *base;
 	struct store *st = store_for(users[who]);
@@ -95,10 +100,16 @@ client(unsigned int who, const struct ue_cfg *base)
 
 	cfg.local = "127.0.0.1";
 	cfg.payload = cfg.payload != 0 ? cfg.payload : UE_FRAME_DEFAULT;
-	cr_assert_eq(ue_keys_new(&k, st, users[who], 0), 0);
+	cr_assert_eq(ue_keys_new(&k, st, users[who], at), 0);
 	store_free(st);
 	cr_assert_eq(ue_new(&u, &cfg, k), 0);
 	return u;
+}
+
+static struct ue *
+client(unsigned int who, const struct ue_cfg *base)
+{
+	return client_at(who, base, 0);
 }
 
 static void
@@ -121,25 +132,52 @@ mesh(struct ue **u, unsigned int n)
 				peer(u[i], u[j]);
 }
 
-/* One GMS run: one GMK, one I_MESSAGE per member (mikey_gms_gmk). */
+/* Unix seconds as an E.6 time (seconds since 1900). */
+static uint64_t
+t1900(int64_t unix_s)
+{
+	uint64_t t;
+
+	cr_assert_eq(keys_ntp_from_unix(&t, unix_s), 0);
+	return t;
+}
+
+/*
+ * One GMS run at Unix time |now| (0: the clock): the GMK |k| (made here
+ * unless |same|), one I_MESSAGE per member, E.6 activation and expiry as
+ * given (Unix seconds, 0: none).
+ */
 static void
-gms_run(void)
+gmk_run(struct mikey_newkey *k, bool same, uint8_t msg[NU][MIKEY_MSG_MAX], size_t len[NU],
+	int64_t now, int64_t activation, int64_t expiry)
 {
 	static const char *const groups[] = { GROUP };
 	struct mikey_gmk_opts o = { .groups = groups, .n_groups = 1 };
-	struct mikey_tx tx = { 0 };
+	struct mikey_tx tx = { .now = now };
 	unsigned int i;
 
-	cr_assert_eq(kms_issue(&F.gms_ks, F.kms, GMS, F.pno), 0);
-	cr_assert_eq(mikey_signer_new(&F.gms, GMS, &F.mk, F.pno, F.gms_ks->ssk, F.gms_ks->pvt), 0);
-	cr_assert_eq(mikey_newkey_make(&F.gmk, KEYS_PURPOSE_GMK), 0);
+	if (F.gms == NULL) {
+		cr_assert_eq(kms_issue(&F.gms_ks, F.kms, GMS, F.pno), 0);
+		cr_assert_eq(mikey_signer_new(&F.gms, GMS, &F.mk, F.pno, F.gms_ks->ssk,
+					      F.gms_ks->pvt), 0);
+	}
+	if (!same)
+		cr_assert_eq(mikey_newkey_make(k, KEYS_PURPOSE_GMK), 0);
+	o.activation = activation != 0 ? t1900(activation) : 0;
+	o.expiry = expiry != 0 ? t1900(expiry) : 0;
 	tx.from = F.gms;
 	tx.to.kms = &F.mk;
 	for (i = 0; i < NU; i++) {
 		tx.to.uri = users[i];
-		cr_assert_eq(mikey_gms_gmk(F.gmk_msg[i], MIKEY_MSG_MAX, &F.gmk_len[i], &tx, &F.gmk,
-					   &o), 0);
+		cr_assert_eq(mikey_gms_gmk(msg[i], MIKEY_MSG_MAX, &len[i], &tx, k, &o), 0);
 	}
+}
+
+/* One GMS run: one GMK, one I_MESSAGE per member (mikey_gms_gmk). */
+static void
+gms_run(void)
+{
+	gmk_run(&F.gmk, false, F.gmk_msg, F.gmk_len, 0, 0, 0);
 }
 
 static void
@@ -592,7 +630,7 @@ Test(sim_ue, tampered_and_replayed_are_counted_not_accepted)
 /* Key messages: raw, base64 with the SDP prefix, to someone else, altered. */
 Test(sim_ue, key_messages_accepted_and_refused)
 {
-	char b64[UE_MIKEY_B64_MAX + 32] = "a=key-mgmt:mikey ";
+	char b64[UE_MIKEY_B64_MAX + 48] = "a=key-mgmt:mikey ";
 	struct ue_cfg cfg = { 0 };
 	uint8_t bad[MIKEY_MSG_MAX];
 	struct ue *u;
@@ -615,5 +653,169 @@ Test(sim_ue, key_messages_accepted_and_refused)
 	cr_assert_eq(u->group->key.key_id, F.gmk.key_id);
 	cr_assert_eq(u->group->key.csb_id, guk_of(1));
 	cr_assert_eq(ue_keys_counters(u->keys)->accepted, 1);
+	/* as mcpx-keys prints it: a "#" line first; the same GMK again is held once */
+	memmove(b64 + 14, b64, strlen(b64) + 1);
+	memcpy(b64, "# GMK for bob\n", 14);
+	cr_assert_eq(ue_install(u, (const uint8_t *)b64, strlen(b64)), 0, "%s", u->err);
+	cr_assert_eq(ue_keys_counters(u->keys)->accepted, 2);
+	cr_assert_eq(u->n_gmk, 1);
 	ue_free(u);
+}
+
+/* The GMK-ID in the MKI of a group packet (SRTP: ... MKI(8) ROC(4); SRTCP: ... MKI(8)). */
+static uint32_t
+gmk_id_on_wire(const uint8_t *p, uint32_t len)
+{
+	const uint8_t *m = p + len - (p[1] == 204 ? 8 : 12);
+
+	return (uint32_t)m[0] << 24 | (uint32_t)m[1] << 16 | (uint32_t)m[2] << 8 | m[3];
+}
+
+/*
+ * A GMK rekey in the middle of a talk burst (33.180 §7.4, E.6). Every
+ * client's clock is --at T0 plus the time since its start; GMK1 is active
+ * since T0 - 10, GMK2 from T0 + 1. alice takes the floor and talks 200
+ * frames at 100 per second, so the switch falls near frame 100: her frames
+ * go under GMK1, then under GMK2 from the first tick at or past T0 + 1, in
+ * one unbroken SEQ run on the wire. bob holds both GMKs and verifies all 200
+ * frames as one run, no gap at the switch, and the floor messages under each
+ * key; his clock runs 5 s behind (GMK2 is never active for him), so it is
+ * the MKI, not his clock, that picks the key a packet is under. carol was
+ * given GMK1 only: she loses exactly the frames after the switch (refused,
+ * counted) and fails her checks.
+ */
+Test(sim_ue, gmk_rekey_mid_burst_loses_no_frame)
+{
+	struct ue_cfg talker = { .frames = 200, .rate = 100, .floor = true, .offnet = true,
+				 .floor_wait_ms = 30, .seq_set = true, .seq_start = 5000 };
+	struct ue_cfg listener = { .offnet = true, .floor_wait_ms = 30 };
+	struct ue_expect e = { .senders = 1, .frames = 200 };
+	const struct ue_sess *g1, *g2;
+	const struct ue_rx_stream *st;
+	int64_t t0 = (int64_t)time(NULL);
+	uint32_t f, id, n_media = 0, n_floor = 0, seq, guk2;
+	static struct seen sn;
+	uint16_t xport;
+	int x = sniffer(&xport);
+	struct ue *u[3];
+	unsigned int i;
+
+	gmk_run(&F.gmk, false, F.gmk_msg, F.gmk_len, t0, t0 - 10, 0);
+	gmk_run(&F.gmk2, false, F.gmk2_msg, F.gmk2_len, t0, t0 + 1, 0);
+	u[0] = client_at(0, &talker, t0);
+	u[1] = client_at(1, &listener, t0 - 5);
+	u[2] = client_at(2, &listener, t0);
+	mesh(u, 3);
+	cr_assert_eq(ue_add_peer(u[0], "127.0.0.1", xport, xport, xport), 0);
+	for (i = 0; i < 3; i++)
+		install_gmk(u[i], i);
+	for (i = 0; i < 2; i++)
+		cr_assert_eq(ue_install(u[i], F.gmk2_msg[i], F.gmk2_len[i]), 0, "%s", u[i]->err);
+	cr_assert_eq(u[0]->n_gmk, 2);
+	cr_assert_eq(u[0]->group, u[0]->gmk[0], "GMK2 is not active yet at T0");
+	start(u, 3);
+	pump_sniff(u, 3, 20000, true, x, &sn);
+
+	/* alice: frames 0..f-1 under GMK1, f..199 under GMK2, switched once, not early */
+	g1 = u[0]->gmk[0];
+	g2 = u[0]->gmk[1];
+	f = (uint32_t)g1->tx_frames;
+	expect_ok(u[0], 0, 0);
+	cr_assert_eq(g1->key.key_id, F.gmk.key_id);
+	cr_assert_eq(g2->key.key_id, F.gmk2.key_id);
+	cr_assert_eq(u[0]->group, g2);
+	cr_assert_eq(u[0]->key_switches, 1);
+	cr_assert_gt(f, 0);
+	cr_assert_gt(g2->tx_frames, 0);
+	cr_assert_eq(g1->tx_first, 0);
+	cr_assert_eq(g2->tx_first, f, "the burst goes on under GMK2 at the next frame");
+	cr_assert_eq(g1->tx_frames + g2->tx_frames, 200);
+	cr_assert_eq(g1->tx_since_ms, 0);
+	cr_assert_geq(g2->tx_since_ms, 1000, "not before activation (T0 + 1 s)");
+	cr_assert_leq(f, 100, "at 100 frames/s, no more than 100 are due before T0 + 1 s");
+
+	/* On the wire: GMK1 then GMK2, never back; SEQ unbroken (no frame dropped or repeated). */
+	for (i = 0, seq = 5000; i < sn.n; i++) {
+		id = gmk_id_on_wire(sn.pkt[i], sn.len[i]);
+		if (sn.pkt[i][1] == 204) {	/* Request, Taken; Release, Idle */
+			cr_assert_eq(id, n_floor++ < 2 ? F.gmk.key_id : F.gmk2.key_id);
+			continue;
+		}
+		cr_assert_eq((uint32_t)sn.pkt[i][2] << 8 | sn.pkt[i][3], seq++ & 0xffff);
+		cr_assert_eq(id, n_media++ < f ? F.gmk.key_id : F.gmk2.key_id, "media packet %u",
+			     n_media - 1);
+	}
+	cr_assert_eq(n_media, 200);
+	cr_assert_eq(n_floor, 4);
+
+	/* bob: one run of 200 frames across both keys; each key's part as sent */
+	expect_ok(u[1], 1, 200);
+	cr_assert_eq(u[1]->n_from, 1);
+	cr_assert_eq(u[1]->from[0].frames.ok, 200);
+	cr_assert_eq(u[1]->from[0].frames.first, 0);
+	cr_assert_eq(u[1]->from[0].frames.last, 199);
+	cr_assert_eq(u[1]->from[0].frames.gaps, 0);
+	st = stream_from(u[1]->gmk[0], 0, u[0]->ssrc);
+	cr_assert_eq(st->frames.ok, f);
+	cr_assert_eq(st->frames.last, f - 1);
+	st = stream_from(u[1]->gmk[1], 0, u[0]->ssrc);
+	cr_assert_eq(st->frames.ok, 200 - f);
+	cr_assert_eq(st->frames.first, f);
+	cr_assert_eq(keys_guk_id(&guk2, F.gmk2.key_id, F.gmk2.key, users[0]), 0);
+	cr_assert_eq(st->guk_id, guk2, "alice's GUK-ID under GMK2");
+	cr_assert_eq(u[1]->gmk[0]->verdict[1][DP_V_FWD], 2, "Floor Request, Taken under GMK1");
+	cr_assert_eq(u[1]->gmk[1]->verdict[1][DP_V_FWD], 2, "Floor Release, Idle under GMK2");
+	cr_assert_eq(u[1]->floor.cli.state, FC_CLI_IDLE);
+	cr_assert_eq(ue_drops(u[1]), 0);
+	cr_assert_eq(u[1]->group, u[1]->gmk[0], "by bob's clock GMK2 is not active yet");
+
+	/* carol (GMK1 only): the frames after the switch are refused, counted, and fail her */
+	cr_assert_eq(u[2]->n_gmk, 1);
+	cr_assert_eq(u[2]->gmk[0]->verdict[0][DP_V_FWD], f);
+	cr_assert_eq(u[2]->gmk[0]->verdict[0][DP_V_DROP_NOCTX], 200 - f);
+	cr_assert_eq(u[2]->gmk[0]->verdict[1][DP_V_DROP_NOCTX], 2);
+	cr_assert_eq(u[2]->from[0].frames.ok, f);
+	cr_assert_eq(u[2]->from[0].frames.last, f - 1);
+	cr_assert_gt(ue_check(u[2], &e, NULL, 0), 0);
+	free_all(u, 3);
+	close(x);
+}
+
+/*
+ * A GMK's expiry ends its use for receiving too (E.6). bob's copy of the
+ * GMK expires at T0 + 1 (same key, a message of its own); alice's never
+ * does. alice talks 200 frames at 100 per second: bob verifies those before
+ * T0 + 1 and refuses the rest (drop_policy), with no key left to send under.
+ */
+Test(sim_ue, gmk_expiry_refuses_what_comes_after)
+{
+	struct ue_cfg talker = { .frames = 200, .rate = 100 };
+	struct ue_cfg listener = { 0 };
+	int64_t t0 = (int64_t)time(NULL);
+	uint64_t ok, late;
+	struct ue *u[2];
+
+	gmk_run(&F.gmk, false, F.gmk_msg, F.gmk_len, t0, 0, 0);
+	gmk_run(&F.gmk, true, F.gmk2_msg, F.gmk2_len, t0, 0, t0 + 1);
+	u[0] = client_at(0, &talker, t0);
+	u[1] = client_at(1, &listener, t0);
+	mesh(u, 2);
+	install_gmk(u[0], 0);
+	cr_assert_eq(ue_install(u[1], F.gmk2_msg[1], F.gmk2_len[1]), 0, "%s", u[1]->err);
+	start(u, 2);
+	pump_sniff(u, 2, 20000, true, -1, NULL);
+
+	expect_ok(u[0], 0, 0);
+	cr_assert_eq(u[0]->gmk[0]->tx_frames, 200);
+	ok = u[1]->gmk[0]->verdict[0][DP_V_FWD];
+	late = u[1]->gmk[0]->verdict[0][DP_V_DROP_POLICY];
+	cr_assert_gt(ok, 0);
+	cr_assert_gt(late, 0);
+	cr_assert_leq(ok, 100, "at 100 frames/s, no more than 100 before T0 + 1 s");
+	cr_assert_eq(ok + late, 200);
+	cr_assert(u[1]->gmk[0]->expired);
+	cr_assert_null(u[1]->group, "no GMK left to send under");
+	cr_assert_eq(u[1]->from[0].frames.ok, ok);
+	cr_assert_eq(ue_drops(u[1]), late);
+	free_all(u, 2);
 }

@@ -4,7 +4,8 @@
 # group media and off-network floor control under the GMK, a late joiner that
 # ignores the ROC trailer (exit 1), a private call under a PCK with --key-out,
 # a CSK upload to a client acting as the server's MDSI with floor control under
-# the CSK (and the same CSK refused by someone else), the run's deadline,
+# the CSK (and the same CSK refused by someone else), a GMK rekey mid-call (GMK2
+# from mcpx-keys gms gmk --activation; a member without it exits 1), the run's deadline,
 # usage errors (exit 2). Usage: test_ue_cli.sh MCPX_KEYS MCPX_UE GMS_HELPER
 set -u
 K=$(realpath "$1")
@@ -151,6 +152,51 @@ expect 1 "deadline" -- timeout 15 "$UE" --duration 700 --store alice.store --use
 	--local "$L:$pa" --peer "$L:$pm" --talk 5
 [ $((SECONDS - t0)) -le 3 ] && ok || bad "deadline took $((SECONDS - t0)) s"
 one_line 'deadline: not done after --duration 700 ms: waiting for a media key'
+
+# A GMK rekey mid-call: GMK2 from mcpx-keys (its "# ..." line and all) active from
+# T0 + 1 (--activation takes Unix seconds); the clients' clock is --at T0 plus the time
+# run. alice's 200 frames at 100/s move to GMK2 between two frames, bob verifies every
+# one as one run (no gap) under both keys; carol without GMK2 loses those after it (1).
+t0=$(date +%s)
+"$K" gms gmk --store gms.store --user "$GMS" --group sip:fire@example.org \
+	--activation $((t0 + 1)) --member "$A" --member "$B" --member "$C" >gmk2.txt || bad "gmk2"
+for u in alice bob carol; do	# one GMK, one message each: "# GMK for URI..." and its line
+	grep -A1 "^# GMK for sip:$u@" gmk2.txt >"$u.gmk2"
+done
+rekey=(--json --at "$t0" "${common[@]}" "${alice[@]}" --gmk alice.gmk2 --talk 200 --rate 100
+	--floor --floor-wait 50)
+rekey_check() {
+	python3 - "$1" out.txt "$2" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[2]))
+a, b, c = r["clients"]
+k = a["keys"]
+assert len(k) == 2 and a["key_switches"] == 1, (k, a["key_switches"])
+assert k[0]["sent"] > 0 and k[1]["sent"] > 0 and k[0]["sent"] + k[1]["sent"] == 200, k
+assert k[0]["first_sent"] == 0 and k[1]["first_sent"] == k[0]["sent"], k
+assert k[1]["sending_from_ms"] >= 1000 and k[1]["sending"] and not k[0]["sending"], k
+assert k[1]["activation"] == int(sys.argv[3]) + 1, k
+assert k[1]["key_id"] != k[0]["key_id"], k
+for x in [b, c] if sys.argv[1] == "both" else [b]:
+    m = x["media_from"]
+    assert x["ok"] and len(m) == 1 and m[0]["verified"] == 200 and m[0]["gaps"] == 0, m
+    assert [y["verified"] for y in x["keys"]] == [y["sent"] for y in k], x["keys"]
+if sys.argv[1] == "without":
+    m = c["media_from"]
+    assert not c["ok"] and m[0]["verified"] == k[0]["sent"], (c["failed"], m)
+    assert c["keys"][0]["refused"] == k[1]["sent"], c["keys"]
+    assert c["sessions"][0]["srtp_rx"]["drop_noctx"] == k[1]["sent"], c["sessions"]
+PY
+}
+expect 0 "GMK rekey mid-call, no frame lost" -- "$UE" "${rekey[@]}" -- \
+	"${bob[@]}" --gmk bob.gmk2 --expect-senders 1 --expect-frames 200 -- \
+	"${carol[@]}" --gmk carol.gmk2 --expect-senders 1 --expect-frames 200
+rekey_check both "$t0" && ok || bad "rekey: $(head -c 3000 out.txt)"
+has '"key_switches":1'
+expect 1 "GMK rekey, a member without GMK2" -- "$UE" "${rekey[@]}" -- \
+	"${bob[@]}" --gmk bob.gmk2 --expect-senders 1 --expect-frames 200 -- \
+	"${carol[@]}" --expect-senders 1 --expect-frames 200
+rekey_check without "$t0" && ok || bad "rekey without GMK2: $(head -c 3000 out.txt)"
 
 # Usage and run-time errors.
 expect 0 "--help" -- "$UE" --help
