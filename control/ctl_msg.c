@@ -390,6 +390,103 @@ streams_get(json_t *root, struct ctl_req *req, bool keyed, struct ctl_err *err)
 	return 0;
 }
 
+static const char *const learn_fields[] = {
+	"port", "replay_window", "max_senders", "protos", NULL,
+};
+
+static int
+protos_get(json_t *o, uint8_t *protos, struct ctl_err *err)
+{
+	json_t *arr = json_object_get(o, "protos"), *v;
+	size_t i;
+
+	*protos = 0;
+	if (arr == NULL)
+		return 0;
+	if (!json_is_array(arr) || json_array_size(arr) == 0)
+		return ctl_err_set(err, -CTL_E_TYPE, "learn.protos: a non-empty array is needed");
+	json_array_foreach(arr, i, v) {
+		const char *s = json_string_value(v);
+
+		if (s == NULL)
+			return ctl_err_set(err, -CTL_E_TYPE, "learn.protos[%zu]: a string is needed",
+					   i);
+		if (strcmp(s, "rtp") == 0)
+			*protos |= 1u << DP_SRTP_PROTO_RTP;
+		else if (strcmp(s, "rtcp") == 0)
+			*protos |= 1u << DP_SRTP_PROTO_RTCP;
+		else
+			return ctl_err_set(err, -CTL_E_VALUE, "learn.protos[%zu]: \"rtp\" or \"rtcp\"",
+					   i);
+	}
+	return 0;
+}
+
+/* "learn": {"port", "replay_window", "max_senders", "protos"}, every field optional. */
+static int
+learn_get(json_t *root, struct ctl_req *req, struct ctl_err *err)
+{
+	json_t *o = json_object_get(root, "learn");
+	uint64_t port = 0, win = 0, max = 64;
+	int rc;
+
+	if (o == NULL)
+		return 0;
+	if (!json_is_object(o))
+		return ctl_err_set(err, -CTL_E_TYPE, "learn: an object is needed, not %s",
+				   type_name(o));
+	rc = fields_known(o, "learn.", learn_fields, err);
+	if (rc == 0)
+		rc = uint_get(o, "learn.", "port", UINT16_MAX, &port, err);
+	if (rc >= 0)
+		rc = uint_get(o, "learn.", "replay_window", DP_SRTP_REPLAY_MAX, &win, err);
+	if (rc >= 0)
+		rc = uint_get(o, "learn.", "max_senders", CTL_LEARN_MAX_SENDERS, &max, err);
+	if (rc >= 0)
+		rc = protos_get(o, &req->learn.protos, err);
+	if (rc < 0)
+		return rc;
+	if (win != 0 && win < DP_SRTP_REPLAY_MIN)
+		return ctl_err_set(err, -CTL_E_VALUE, "learn.replay_window: 0 or %u..%u",
+				   DP_SRTP_REPLAY_MIN, DP_SRTP_REPLAY_MAX);
+	if (max == 0)
+		return ctl_err_set(err, -CTL_E_VALUE, "learn.max_senders: 1..%u",
+				   CTL_LEARN_MAX_SENDERS);
+	req->has_learn = true;
+	req->learn.port = (uint16_t)port;
+	req->learn.replay_window = (uint16_t)win;
+	req->learn.max_senders = (uint32_t)max;
+	return 0;
+}
+
+/* A rekey: "replaces" (the old key id), "activate_at" (Unix s), "grace_s". */
+static int
+rekey_get(json_t *root, struct ctl_req *req, struct ctl_err *err)
+{
+	uint64_t at = 0, grace = CTL_GRACE_DEFAULT;
+	size_t n;
+	int rc;
+
+	rc = hex_get(root, "", "replaces", req->replaces, sizeof(req->replaces),
+		     sizeof(req->replaces), &n, err);
+	if (rc < 0)
+		return rc;
+	req->has_replaces = rc == 0;
+	rc = uint_get(root, "", "activate_at", CTL_TIME_MAX, &at, err);
+	if (rc < 0)
+		return rc;
+	req->has_activate_at = rc == 0;
+	rc = uint_get(root, "", "grace_s", CTL_GRACE_MAX, &grace, err);
+	if (rc < 0)
+		return rc;
+	if (!req->has_replaces && (req->has_activate_at || rc == 0))
+		return ctl_err_set(err, -CTL_E_VALUE, "%s: only with replaces",
+				   req->has_activate_at ? "activate_at" : "grace_s");
+	req->activate_at = (int64_t)at;
+	req->grace_s = (uint32_t)grace;
+	return 0;
+}
+
 static int
 imsg_get(json_t *root, struct ctl_req *req, struct ctl_err *err)
 {
@@ -414,6 +511,14 @@ imsg_get(json_t *root, struct ctl_req *req, struct ctl_err *err)
 		return rc;
 	if (rc == 0)
 		req->purpose = (int)purpose;
+	rc = learn_get(root, req, err);
+	if (rc == 0)
+		rc = rekey_get(root, req, err);
+	if (rc < 0)
+		return rc;
+	/* A key kept only to learn its senders needs no stream of its own. */
+	if (req->has_learn && json_object_get(root, "streams") == NULL)
+		return 0;
 	return streams_get(root, req, false, err);
 }
 

@@ -68,6 +68,19 @@ struct ctl_mikey_stream {
 	uint8_t mki[DP_SRTP_MAX_MKI_LEN];
 };
 
+/* mikey.install "learn": the template of a GMK's senders learnt from the slow path. */
+struct ctl_learn {
+	uint16_t port;			/* secure-side UDP destination port, 0 any */
+	uint16_t replay_window;		/* 0: the default */
+	uint32_t max_senders;		/* the key's unprotect streams, learnt or not */
+	uint8_t protos;			/* bit (1 << enum dp_srtp_proto); 0: from the streams */
+};
+
+#define CTL_LEARN_MAX_SENDERS 4096
+#define CTL_GRACE_DEFAULT 30		/* seconds the old key's receive side outlives the switch */
+#define CTL_GRACE_MAX 86400
+#define CTL_TIME_MAX 253402300799LL	/* 9999-12-31T23:59:59Z, Unix seconds */
+
 struct ctl_req {
 	int64_t id;			/* echoed in the reply (0 when absent) */
 	enum ctl_op op;
@@ -85,6 +98,13 @@ struct ctl_req {
 	uint8_t *imsg;
 	size_t imsg_len;
 	int purpose;			/* -1: any */
+	bool has_learn;
+	struct ctl_learn learn;
+	bool has_replaces;		/* a rekey: the key this one replaces */
+	uint8_t replaces[DP_KEY_ID_LEN];
+	bool has_activate_at;
+	int64_t activate_at;		/* Unix seconds */
+	uint32_t grace_s;		/* CTL_GRACE_DEFAULT when absent */
 };
 
 /*

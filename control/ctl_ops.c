@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include "ctl_keys.h"
+#include "ctl_marks.h"
 #include "ctl_ops.h"
 
 /* What a dataplane code means to a client. */
@@ -84,6 +85,12 @@ ctl_stream_json(const struct dp_stream_info *si, bool counters)
 	}
 	json_object_set_new(o, "members", m);
 	json_object_set_new(o, "owner", json_integer(si->owner));
+	if (p->dir == DP_SRTP_DIR_PROTECT) {	/* restart safety: public figures */
+		json_object_set_new(o, "index_next", json_integer((json_int_t)si->index_next));
+		json_object_set_new(o, "index_limit", json_integer((json_int_t)si->index_limit));
+	}
+	if (p->dir == DP_SRTP_DIR_PROTECT)	/* a rekey's twin waits as standby */
+		json_object_set_new(o, "state", json_string(si->standby ? "standby" : "active"));
 	if (counters) {
 		json_object_set_new(o, "verdicts", verdicts_json(si->v));
 		json_object_set_new(o, "copies", json_integer((json_int_t)si->copies));
@@ -119,14 +126,186 @@ log_stream(struct ctl_ops *c, const char *what, uint64_t id, const struct dp_srt
 	fflush(c->log);
 }
 
+/* ---- restart safety: index marks for protect streams ---------------------------- */
+
+/* The index spaces: SRTP ROC<<16 | SEQ (48 bits), SRTCP's 31-bit index. */
+#define SRTP_INDEX_END (1ull << 48)
+#define SRTCP_INDEX_END (1ull << 31)
+#define TICK_MAX 1024		/* protect streams looked at per tick */
+
+struct ctl_prot {
+	uint64_t id;
+	struct ctl_mark_key key;
+	uint64_t held;			/* the stream's DROP_POLICY count when last read */
+	bool holding;			/* it rose at the last look: packets are held */
+};
+
+static int
+marks_ready(struct ctl_ops *c, struct ctl_err *err)
+{
+	struct ctl_marks_cfg cfg = {.dir = NULL};
+	int rc;
+
+	if (c->marks != NULL)
+		return 0;
+	if (c->marks_off != NULL)
+		return ctl_err_set(err, -CTL_E_IO, "protect streams need an index store: %s",
+				   c->marks_off);
+	rc = ctl_marks_open(&c->marks_own, &cfg, err);
+	if (rc == 0)
+		c->marks = c->marks_own;
+	return rc;
+}
+
+/* Room in the protect table for |more| streams, made before any is installed. */
+static int
+prot_room(struct ctl_ops *c, unsigned int more)
+{
+	unsigned int cap = c->cap_prot;
+	struct ctl_prot *t;
+
+	if (c->n_prot + more <= cap)
+		return 0;
+	while (cap < c->n_prot + more)
+		cap = cap == 0 ? 64 : cap * 2;
+	t = realloc(c->prot, cap * sizeof(*t));
+	if (t == NULL)
+		return -CTL_E_NOMEM;
+	c->prot = t;
+	c->cap_prot = cap;
+	return 0;
+}
+
+static void
+prot_remove_at(struct ctl_ops *c, unsigned int i)
+{
+	c->prot[i] = c->prot[--c->n_prot];
+}
+
+static void
+prot_remove(struct ctl_ops *c, uint64_t id)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->n_prot; i++)
+		if (c->prot[i].id == id) {
+			prot_remove_at(c, i);
+			return;
+		}
+}
+
+/*
+ * Where a new protect context starts and its first limit, from its mark.
+ * SRTP starts on a ROC boundary at or above the mark (every index it can send
+ * is then >= the mark, whatever SEQ the server starts with) and its first
+ * limit leaves a whole SEQ cycle plus N. SRTCP starts at the mark itself.
+ */
+static int
+mark_reserve(struct ctl_ops *c, unsigned int i, struct dp_stream_spec *sp, struct ctl_mark_key *k,
+	     struct ctl_err *err)
+{
+	struct dp_srtp_params *p = &sp->params;
+	const struct dp_srtp_profile_info *pi = dp_srtp_profile_info(p->profile);
+	uint64_t ahead = ctl_marks_ahead(c->marks), start, limit, end;
+	int rc;
+
+	if (pi == NULL)
+		return ctl_err_set(err, -CTL_E_VALUE, "streams[%u]: unknown profile", i);
+	ctl_marks_key(c->marks, p->profile, p->proto, p->ssrc, p->master_key, pi->key_len,
+		      p->master_salt, pi->salt_len, k);
+	start = ctl_marks_get(c->marks, k);
+	if (p->proto == DP_SRTP_PROTO_RTP) {
+		end = SRTP_INDEX_END;
+		if (start < (uint64_t)p->roc << 16)
+			start = (uint64_t)p->roc << 16;
+		start = (start + 0xffff) & ~0xffffull;
+		limit = start + 0x10000 + ahead;
+	} else {
+		end = SRTCP_INDEX_END;
+		if (start < p->srtcp_index)
+			start = p->srtcp_index;
+		if (start < 1)
+			start = 1;
+		limit = start + ahead;
+	}
+	if (limit > end || limit < start)
+		return ctl_err_set(err, -CTL_E_LIMIT, "streams[%u]: ssrc 0x%08x: index space "
+				   "exhausted under this key (next index %" PRIu64 "): rekey", i,
+				   p->ssrc, start);
+	rc = ctl_marks_raise(c->marks, k, limit);
+	if (rc < 0)
+		return ctl_err_set(err, rc, "streams[%u]: index mark: %s%s", i, ctl_strerror(rc),
+				   rc == -CTL_E_LIMIT ? " (too many keys and SSRCs marked)" : "");
+	if (p->proto == DP_SRTP_PROTO_RTP)
+		p->roc = (uint32_t)(start >> 16);
+	else
+		p->srtcp_index = (uint32_t)start;
+	sp->index_limit = limit;
+	return 0;
+}
+
+/* Marks for every protect spec, then one sync: nothing is installed before it. */
+static int
+marks_reserve_all(struct ctl_ops *c, struct dp_stream_spec *sp, unsigned int n,
+		  struct ctl_mark_key *keys, unsigned int *n_protect, struct ctl_err *err)
+{
+	unsigned int i;
+	int rc;
+
+	*n_protect = 0;
+	for (i = 0; i < n; i++)
+		if (sp[i].params.dir == DP_SRTP_DIR_PROTECT)
+			(*n_protect)++;
+	if (*n_protect == 0)
+		return 0;
+	rc = marks_ready(c, err);
+	if (rc < 0)
+		return rc;
+	if (prot_room(c, *n_protect) < 0)
+		return ctl_err_set(err, -CTL_E_NOMEM, "out of memory");
+	for (i = 0; i < n; i++) {
+		if (sp[i].params.dir != DP_SRTP_DIR_PROTECT)
+			continue;
+		rc = mark_reserve(c, i, &sp[i], &keys[i], err);
+		if (rc < 0)
+			return rc;
+	}
+	rc = ctl_marks_sync(c->marks);
+	if (rc < 0)
+		return ctl_err_set(err, rc, "index marks: cannot sync %s (nothing installed)",
+				   ctl_marks_path(c->marks));
+	return 0;
+}
+
+static void
+install_err(struct ctl_err *err, unsigned int i, const struct dp_stream_spec *sp, int rc)
+{
+	if (rc == -DP_E_UNSUPPORTED && sp->params.dir == DP_SRTP_DIR_PROTECT &&
+	    sp->params.proto == DP_SRTP_PROTO_RTCP && sp->params.srtcp_index > 1)
+		ctl_err_set(err, from_dp(rc), "streams[%u]: this key and SSRC sent SRTCP before "
+			    "(index %u on): the libsrtp backend always starts at 1, which would "
+			    "repeat an index; use --backend native or a new key (nothing "
+			    "installed)", i, sp->params.srtcp_index);
+	else
+		ctl_err_set(err, from_dp(rc), "streams[%u]: %s (nothing installed)", i,
+			    dp_strerror(rc));
+}
+
 int
 ctl_streams_install(struct ctl_ops *c, struct dp_stream_spec *sp, unsigned int n, uint64_t *ids,
 		    struct ctl_err *err)
 {
+	struct ctl_mark_key *keys = calloc(n + 1, sizeof(*keys));
 	struct dp_srtp_params pub;
-	unsigned int i;
+	unsigned int i = 0, n_protect;
 	int rc = 0;
 
+	if (keys == NULL)
+		rc = ctl_err_set(err, -CTL_E_NOMEM, "out of memory");
+	else
+		rc = marks_reserve_all(c, sp, n, keys, &n_protect, err);
+	if (rc < 0)
+		goto out;
 	for (i = 0; i < n; i++) {
 		pub = sp[i].params;
 		sodium_memzero(pub.master_key, sizeof(pub.master_key));
@@ -137,13 +316,111 @@ ctl_streams_install(struct ctl_ops *c, struct dp_stream_spec *sp, unsigned int n
 		log_stream(c, "added", ids[i], &pub);
 	}
 	if (rc < 0) {
-		ctl_err_set(err, from_dp(rc), "streams[%u]: %s (nothing installed)", i,
-			    dp_strerror(rc));
+		install_err(err, i, &sp[i], rc);
 		rollback(c, ids, i);
+		rc = err->code;
+		goto out;
 	}
+	for (i = 0; i < n; i++) {
+		if (sp[i].params.dir != DP_SRTP_DIR_PROTECT)
+			continue;
+		memset(&c->prot[c->n_prot], 0, sizeof(c->prot[0]));	/* room made before */
+		c->prot[c->n_prot].id = ids[i];
+		c->prot[c->n_prot].key = keys[i];
+		c->n_prot++;
+	}
+	i = n;
+out:
 	for (; i < n; i++)
 		sodium_memzero(&sp[i].params, sizeof(sp[i].params));
-	return rc < 0 ? err->code : 0;
+	free(keys);
+	return rc;
+}
+
+/*
+ * The index to advance from. A held packet still used up its index in the
+ * engine (SRTCP counts on, SRTP's ROC and SEQ move on), yet |next| only
+ * counts what was sent: while a stream holds packets, its engine may be
+ * past the limit, so the limit itself is the base and each tick adds N
+ * until packets flow again. Whether it holds: its DROP_POLICY count rose,
+ * read only for streams near or at their limit.
+ */
+static uint64_t
+held_base(struct ctl_ops *c, struct ctl_prot *e, uint64_t next, uint64_t limit)
+{
+	struct dp_stream_info si;
+
+	if (next + ctl_marks_ahead(c->marks) / 2 < limit && !e->holding)
+		return next;
+	if (dp_stream_get(c->dp, e->id, &si) != 0)
+		return next;
+	e->holding = si.v[DP_V_DROP_POLICY] != e->held;
+	e->held = si.v[DP_V_DROP_POLICY];
+	return e->holding && limit > next ? limit : next;
+}
+
+void
+ctl_ops_tick(struct ctl_ops *c)
+{
+	struct {
+		uint64_t id, limit;
+	} up[TICK_MAX];
+	uint64_t next, limit, nl;
+	unsigned int j, n, n_up = 0;
+	struct ctl_prot *e;
+	int rc;
+
+	ctl_keys_tick(c->keys, c);	/* rekey switches and retirements that are due */
+	if (c->marks == NULL || c->n_prot == 0)
+		return;
+	n = c->n_prot < TICK_MAX ? c->n_prot : TICK_MAX;
+	for (j = 0; j < n && c->n_prot != 0; j++) {
+		if (c->rr >= c->n_prot)
+			c->rr = 0;
+		e = &c->prot[c->rr];
+		rc = dp_stream_index(c->dp, e->id, &next, &limit);
+		if (rc == -DP_E_NOTFOUND || rc == -DP_E_ARG) {
+			prot_remove_at(c, c->rr);	/* removed behind our back (rekey, ...) */
+			continue;
+		}
+		c->rr++;
+		if (rc < 0 || limit == 0)
+			continue;
+		next = held_base(c, e, next, limit);
+		rc = ctl_marks_advance(c->marks, &e->key, next, limit, &nl);
+		if (rc < 0)
+			c->marks_errors++;
+		else if (rc == 1) {
+			up[n_up].id = e->id;
+			up[n_up++].limit = nl;
+		}
+	}
+	if (n_up == 0)
+		return;
+	/* One sync for them all, and only then the workers may use the new limits. */
+	rc = ctl_marks_sync(c->marks);
+	if (rc < 0) {
+		if (c->marks_errors++ == 0 && c->log != NULL)
+			fprintf(c->log, "mcpxd: index marks: cannot sync %s: protect streams "
+				"will hold packets at their limits\n", ctl_marks_path(c->marks));
+		return;
+	}
+	for (j = 0; j < n_up; j++)
+		if (dp_stream_index_limit(c->dp, up[j].id, up[j].limit) < 0) {
+			/* removed since: its entry goes on the next turn */
+		}
+}
+
+void
+ctl_ops_fini(struct ctl_ops *c)
+{
+	free(c->prot);
+	c->prot = NULL;
+	c->n_prot = c->cap_prot = c->rr = 0;
+	if (c->marks == c->marks_own)
+		c->marks = NULL;
+	ctl_marks_close(c->marks_own);
+	c->marks_own = NULL;
 }
 
 static int
@@ -182,6 +459,8 @@ op_stream_del(struct ctl_ops *c, struct ctl_req *req, struct ctl_err *err)
 	if (rc < 0)
 		return ctl_err_set(err, from_dp(rc), "stream %" PRIu64 ": %s", req->stream_id,
 				   dp_strerror(rc));
+	if (si.params.dir == DP_SRTP_DIR_PROTECT)
+		prot_remove(c, req->stream_id);	/* the mark stays: a re-add resumes above */
 	log_stream(c, "removed", req->stream_id, &si.params);
 	return 0;
 }
@@ -271,6 +550,16 @@ op_health(struct ctl_ops *c, json_t *reply)
 	json_object_set_new(reply, "workers", json_integer(dp_n_workers(c->dp)));
 	json_object_set_new(reply, "streams", json_integer(dp_stream_count(c->dp)));
 	json_object_set_new(reply, "key_store", json_boolean(c->keys != NULL));
+	json_object_set_new(reply, "index_store",
+			    json_string(c->marks == NULL ? "none"
+				       : ctl_marks_path(c->marks) != NULL ? ctl_marks_path(c->marks)
+									  : "memory"));
+	json_object_set_new(reply, "index_marks",
+			    json_integer(c->marks != NULL ? ctl_marks_count(c->marks) : 0));
+	json_object_set_new(reply, "index_ahead",
+			    json_integer(c->marks != NULL ? (json_int_t)ctl_marks_ahead(c->marks)
+							  : 0));
+	json_object_set_new(reply, "index_errors", json_integer((json_int_t)c->marks_errors));
 	json_object_set_new(reply, "requests", json_integer((json_int_t)c->requests));
 	json_object_set_new(reply, "refused", json_integer((json_int_t)c->refused));
 	return 0;
@@ -284,8 +573,12 @@ ctl_ops_run(struct ctl_ops *c, struct ctl_req *req, json_t *reply, struct ctl_er
 	case CTL_OP_STREAM_DEL: return op_stream_del(c, req, err);
 	case CTL_OP_STREAM_GET: return op_stream_get(c, req, reply, err);
 	case CTL_OP_STREAM_LIST: return op_stream_list(c, req, reply);
-	case CTL_OP_COUNTERS: return op_counters(c, reply);
-	case CTL_OP_HEALTH: return op_health(c, reply);
+	case CTL_OP_COUNTERS:
+		ctl_keys_json(c->keys, reply);	/* sender learning, pending rekeys */
+		return op_counters(c, reply);
+	case CTL_OP_HEALTH:
+		ctl_keys_json(c->keys, reply);
+		return op_health(c, reply);
 	case CTL_OP_SHUTDOWN:
 		c->shutdown = true;
 		return 0;

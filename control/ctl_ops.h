@@ -16,6 +16,8 @@
 #include "dp.h"
 
 struct ctl_keys;
+struct ctl_marks;
+struct ctl_prot;
 
 struct ctl_ops {
 	struct dp *dp;
@@ -23,6 +25,19 @@ struct ctl_ops {
 	FILE *log;			/* one line per stream add/delete; NULL: silent */
 	bool shutdown;			/* set by the shutdown op */
 	uint64_t requests, refused;	/* served, and of those answered with an error */
+	/*
+	 * Restart safety (ctl_marks.h): every protect stream's index runs under
+	 * a limit that was synced to |marks| first. |marks| is borrowed. NULL
+	 * with |marks_off| set: protect installs are refused with that sentence;
+	 * NULL and no |marks_off|: an in-memory store is made on first use
+	 * (in-process users, tests; ctl_ops_fini frees it).
+	 */
+	struct ctl_marks *marks;
+	const char *marks_off;
+	struct ctl_marks *marks_own;	/* the in-memory store made here */
+	struct ctl_prot *prot;		/* installed protect streams and their mark keys */
+	unsigned int n_prot, cap_prot, rr;
+	uint64_t marks_errors;		/* tick: marks that could not be advanced or synced */
 };
 
 /*
@@ -42,6 +57,20 @@ ctl_ops_run(struct ctl_ops *c, struct ctl_req *req, json_t *reply, struct ctl_er
 MUST_CHECK int
 ctl_streams_install(struct ctl_ops *c, struct dp_stream_spec *sp, unsigned int n, uint64_t *ids,
 		    struct ctl_err *err);
+
+/*
+ * Keep every protect stream's index limit ahead of its use: read each one's
+ * next index (round robin, a bounded number per call), advance the marks of
+ * those that need room, sync once, then raise their limits. Call it from the
+ * control loop on every turn; never blocks a worker (a late tick only makes
+ * the workers hold packets, counted index_held). Control thread.
+ */
+void
+ctl_ops_tick(struct ctl_ops *c);
+
+/* Free what the ops keep (the protect table, an in-memory store made here). */
+void
+ctl_ops_fini(struct ctl_ops *c);
 
 /* A stream's public description (never key material), for get, list and installs. */
 json_t *

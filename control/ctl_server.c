@@ -316,12 +316,12 @@ client_read(struct ctl_server *s, struct client *c)
 		client_close(c);
 		return;
 	}
-	len = (size_t)n;
+	len = (size_t)n;		/* what recvmsg wrote: at most the buffer */
 	if (mh.msg_flags & MSG_TRUNC)
 		len = CTL_MSG_MAX + 1;	/* the decoder refuses it as too_big */
 	if (ctl_serve(s->ops, s->buf, len, &c->out, &c->out_len) < 0)
 		client_close(c);	/* no memory even for the error reply */
-	sodium_memzero(s->buf, CTL_MSG_MAX + 1);
+	sodium_memzero(s->buf, len);	/* ctl_serve wiped it; only written octets, not 200 KiB */
 	if (c->fd >= 0)
 		client_flush(c);
 }

@@ -54,6 +54,15 @@ usage(FILE *f)
 		"  mikey install --msg FILE --streams F [--purpose N]\n"
 		"                           open the I_MESSAGE in FILE (raw octets) and install\n"
 		"                           the streams F describes (cs_id/guk_id, no keys)\n"
+		"      [--learn] [--learn-port P] [--learn-window W] [--learn-max N]\n"
+		"                           a GMK learns new senders from the slow path: their\n"
+		"                           port, replay window, at most N streams (default 64;\n"
+		"                           --streams may be left out then)\n"
+		"      [--replaces ID --activate-at T --grace S]\n"
+		"                           a rekey: the new key replaces key ID (8 hex); its\n"
+		"                           protect streams switch at T (Unix seconds; default\n"
+		"                           the message's activation time, else now) and the\n"
+		"                           old key's streams go S seconds later (30)\n"
 		"  counters                 per-verdict totals and per-port counters\n"
 		"  health                   is mcpxd running, how many streams\n"
 		"  keystore reload          load the key store again\n"
@@ -454,29 +463,100 @@ read_file(const char *path, uint8_t **buf, size_t *len)
 	return EX_OK;
 }
 
+static bool
+flag_opt(int argc, char **argv, const char *name)
+{
+	int i;
+
+	for (i = 0; i < argc; i++)
+		if (strcmp(argv[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* |name| N into |o| as |key|, when given: a number, else a usage error (-1). 0 absent, 1 set. */
+static int
+num_opt(int argc, char **argv, const char *name, json_t *o, const char *key)
+{
+	const char *s;
+	char *end;
+	unsigned long long v;
+
+	if (file_opt(argc, argv, name, &s) != 0)
+		return 0;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || v > INT64_MAX) {
+		fprintf(stderr, "mcpxctl: %s: bad number '%s'\n", name, s);
+		return -1;
+	}
+	json_object_set_new(o, key, json_integer((json_int_t)v));
+	return 1;
+}
+
+/* --learn*, --replaces, --activate-at, --grace into |req|. 0, or -1 (reported). */
+static int
+rekey_learn_opts(int argc, char **argv, json_t *req)
+{
+	json_t *learn = json_object();
+	const char *id;
+	int a, b, w;
+
+	a = num_opt(argc, argv, "--learn-port", learn, "port");
+	b = num_opt(argc, argv, "--learn-max", learn, "max_senders");
+	w = num_opt(argc, argv, "--learn-window", learn, "replay_window");
+	if (a < 0 || b < 0 || w < 0) {
+		json_decref(learn);
+		return -1;
+	}
+	if (a + b + w > 0 || flag_opt(argc, argv, "--learn"))
+		json_object_set_new(req, "learn", learn);
+	else
+		json_decref(learn);
+	if (file_opt(argc, argv, "--replaces", &id) == 0)
+		json_object_set_new(req, "replaces", json_string(id));
+	if (num_opt(argc, argv, "--activate-at", req, "activate_at") < 0 ||
+	    num_opt(argc, argv, "--grace", req, "grace_s") < 0)
+		return -1;
+	return 0;
+}
+
 static int
 cmd_mikey_install(struct cli *c, int argc, char **argv)
 {
-	const char *msg, *spath, *purpose = NULL;
-	json_t *j, *arr, *req, *reply;
+	const char *msg, *spath = NULL, *purpose = NULL;
+	json_t *j, *arr = NULL, *req, *reply;
+	bool learn_only;
 	char *b64;
 	uint8_t *buf;
 	size_t len;
 	int rc;
 
+	learn_only = flag_opt(argc, argv, "--learn") || flag_opt(argc, argv, "--learn-port") ||
+		     flag_opt(argc, argv, "--learn-max") || flag_opt(argc, argv, "--learn-window");
 	if (file_opt(argc, argv, "--msg", &msg) != 0 ||
-	    file_opt(argc, argv, "--streams", &spath) != 0) {
+	    (file_opt(argc, argv, "--streams", &spath) != 0 && !learn_only)) {
 		fprintf(stderr, "mcpxctl: mikey install needs --msg FILE and --streams F\n");
 		return EX_USAGE;
 	}
 	(void)file_opt(argc, argv, "--purpose", &purpose);
-	if (read_file(msg, &buf, &len) != EX_OK)
+	req = req_new("mikey.install");
+	if (rekey_learn_opts(argc, argv, req) != 0) {
+		json_decref(req);
 		return EX_USAGE;
-	j = load_json(spath);
-	arr = j != NULL ? streams_of(j) : NULL;
-	json_decref(j);
+	}
+	if (read_file(msg, &buf, &len) != EX_OK) {
+		json_decref(req);
+		return EX_USAGE;
+	}
+	if (spath != NULL) {
+		j = load_json(spath);
+		arr = j != NULL ? streams_of(j) : NULL;
+		json_decref(j);
+	}
 	b64 = malloc(sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL));
-	if (arr == NULL || b64 == NULL) {
+	if ((spath != NULL && arr == NULL) || b64 == NULL) {
+		json_decref(req);
 		json_decref(arr);
 		free(buf);
 		free(b64);
@@ -485,10 +565,10 @@ cmd_mikey_install(struct cli *c, int argc, char **argv)
 	sodium_bin2base64(b64, sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL),
 			  buf, len, sodium_base64_VARIANT_ORIGINAL);
 	free(buf);
-	req = req_new("mikey.install");
 	json_object_set_new(req, "i_message", json_string(b64));
 	free(b64);
-	json_object_set_new(req, "streams", arr);
+	if (arr != NULL)
+		json_object_set_new(req, "streams", arr);
 	if (purpose != NULL)
 		json_object_set_new(req, "purpose", json_integer(atoi(purpose)));
 	rc = call(c, req, &reply);

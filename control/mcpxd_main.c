@@ -27,6 +27,8 @@
 #include <rte_lcore.h>
 
 #include "ctl_keys.h"
+#include "ctl_marks.h"
+#include "ctl_ops.h"
 #include "ctl_server.h"
 #include "dp.h"
 #include "mcpxd_streams.h"
@@ -42,6 +44,8 @@ struct opts {
 	const char *key_store, *key_pass_file, *key_file;
 	uint32_t exit_on_idle_ms;
 	uint32_t stats_s;
+	const char *state_dir;		/* NULL: the default, best effort; "none": memory */
+	uint64_t index_ahead;
 	bool quiet;
 };
 
@@ -56,14 +60,20 @@ usage(FILE *f)
 		"                          server); repeat for more pairs (at most %u).\n"
 		"                          Default: 0:1\n"
 		"  --workers N             worker lcores (the first N EAL worker lcores). 1\n"
-		"  --backend NAME          SRTP backend: libsrtp or native. libsrtp\n"
-		"  --streams FILE          install the keys and streams of FILE (JSON)\n"
+		"  --backend NAME          SRTP backend: native (where the CPU has it) or libsrtp\n"
+		"  --streams FILE          install the keys and streams of FILE (JSON; its MIKEY\n"
+		"                          entries need --key-store)\n"
 		"  --control PATH          the control socket (none: no socket).\n"
 		"                          Default: " CTL_SOCK_DEFAULT "\n"
 		"  --control-uid UID, --control-gid GID  who may use it (name or number).\n"
 		"                          Default: mcpxd's own uid\n"
 		"  --key-store FILE        our identities and trusted KMSs, for mikey.install\n"
 		"  --key-store-passphrase-file F, --key-store-key-file F  its sealing secret\n"
+		"  --state-dir DIR         restart safety: where protect streams' index marks\n"
+		"                          are kept (none: in memory, unsafe across restarts).\n"
+		"                          Default: " CTL_MARKS_DIR_DEFAULT "\n"
+		"  --index-ahead N         how far an index limit runs ahead of use, synced\n"
+		"                          to disk first (2..2^30). 1048576\n"
 		"  --mbufs N               mbufs in the pool (0: sized from queues and rings)\n"
 		"  --rx-desc N, --tx-desc N  descriptors per queue. 1024\n"
 		"  --max-streams N         stream contexts. 4096\n"
@@ -184,6 +194,7 @@ enum {
 	O_PAIR = 256, O_WORKERS, O_BACKEND, O_STREAMS, O_MBUFS, O_RXD, O_TXD, O_MAXS, O_MAXK,
 	O_MAXSK, O_PRATE, O_PRING, O_COPY, O_OTHER, O_UNM, O_FRAG, O_IDLE, O_SLEEP, O_STATS,
 	O_QUIET, O_HELP, O_CTL, O_CTL_UID, O_CTL_GID, O_KS, O_KS_PASS, O_KS_KEY,
+	O_STATE, O_AHEAD,
 };
 
 static const struct option long_opts[] = {
@@ -214,6 +225,8 @@ static const struct option long_opts[] = {
 	{"key-store", required_argument, NULL, O_KS},
 	{"key-store-passphrase-file", required_argument, NULL, O_KS_PASS},
 	{"key-store-key-file", required_argument, NULL, O_KS_KEY},
+	{"state-dir", required_argument, NULL, O_STATE},
+	{"index-ahead", required_argument, NULL, O_AHEAD},
 	{NULL, 0, NULL, 0},
 };
 
@@ -226,6 +239,9 @@ opts_parse(int argc, char **argv, struct opts *o)
 	int c, rc = 0;
 
 	dp_config_default(&o->cfg);
+	/* The fast engine where the CPU has it; it can also resume an SRTCP index after a restart. */
+	if (dp_srtp_backend_available(DP_SRTP_BACKEND_NATIVE))
+		o->cfg.backend = DP_SRTP_BACKEND_NATIVE;
 	o->ctl.uid = getuid();
 	optind = 1;
 	while (rc == 0 && (c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
@@ -309,6 +325,15 @@ opts_parse(int argc, char **argv, struct opts *o)
 		case O_KS: o->key_store = optarg; break;
 		case O_KS_PASS: o->key_pass_file = optarg; break;
 		case O_KS_KEY: o->key_file = optarg; break;
+		case O_STATE: o->state_dir = optarg; break;
+		case O_AHEAD:
+			rc = num(name, optarg, 1u << 30, &o->index_ahead);
+			if (rc == 0 && o->index_ahead < 2) {
+				fprintf(stderr, "mcpxd: --index-ahead: bad value '%s' (2..%u)\n",
+					optarg, 1u << 30);
+				rc = -1;
+			}
+			break;
 		default:
 			fprintf(stderr, "mcpxd: unknown option (see --help)\n");
 			return -1;
@@ -347,30 +372,36 @@ print_counters(struct dp *dp)
 	fflush(stdout);
 }
 
+/* The slow path: a GMK's new sender is learnt (ctl_keys_punt); without a key store, logged. */
 static void
 on_punt(void *arg, const struct dp_punt_info *p)
 {
-	uint64_t *n = arg;
+	struct ctl_ops *ops = arg;
+	static uint64_t n;
 
-	/* The control issue derives and installs the sender's key here. MKI and SSRC are public. */
-	if ((*n)++ < 10)
+	if (ops->keys != NULL) {
+		ctl_keys_punt(ops->keys, ops, p);
+		return;
+	}
+	if (n++ < 10)	/* MKI and SSRC are public */
 		fprintf(stderr, "mcpxd: slow path: key %02x%02x%02x%02x ssrc 0x%08x, no stream\n",
 			p->key.id[0], p->key.id[1], p->key.id[2], p->key.id[3], p->ssrc);
 }
 
 /* The control loop: slow path, reclamation, idle exit, periodic counters. */
 static void
-run(struct dp *dp, const struct opts *o, struct ctl_server *srv, const struct ctl_ops *ops)
+run(struct dp *dp, const struct opts *o, struct ctl_server *srv, struct ctl_ops *ops)
 {
-	uint64_t hz = rte_get_timer_hz(), last_rx = UINT64_MAX, idle_since, last_stats, punts = 0;
+	uint64_t hz = rte_get_timer_hz(), last_rx = UINT64_MAX, idle_since, last_stats;
 	struct dp_worker_counters t;
 
 	idle_since = last_stats = rte_get_timer_cycles();
 	while (!dp_stop_requested(dp) && !stop_signal && !ops->shutdown) {
 		uint64_t now = rte_get_timer_cycles();
 
-		dp_punt_poll(dp, on_punt, &punts, 256);
+		dp_punt_poll(dp, on_punt, ops, 256);
 		dp_reclaim(dp);
+		ctl_ops_tick(ops);	/* index limits ahead of use, synced first */
 		if (o->exit_on_idle_ms != 0) {
 			dp_counters_total(dp, &t);
 			if (t.rx != last_rx) {
@@ -392,6 +423,47 @@ run(struct dp *dp, const struct opts *o, struct ctl_server *srv, const struct ct
 }
 
 /*
+ * The index store (restart safety, docs/control-protocol.md): a --state-dir
+ * that cannot be used is fatal; the default is best effort, and without it
+ * protect installs are refused with a sentence naming --state-dir (unprotect
+ * streams, pcap-mode decryption included, need no store).
+ */
+static int
+index_store_up(const struct opts *o, struct ctl_ops *ops)
+{
+	static char off[CTL_ERRMSG_MAX + 128];
+	struct ctl_marks_cfg cfg = {.dir = o->state_dir, .ahead = o->index_ahead};
+	struct ctl_err err;
+	int rc;
+
+	if (cfg.dir == NULL)
+		cfg.dir = CTL_MARKS_DIR_DEFAULT;
+	else if (strcmp(cfg.dir, "none") == 0)
+		cfg.dir = NULL;
+	rc = ctl_marks_open(&ops->marks, &cfg, &err);
+	if (rc < 0 && o->state_dir != NULL) {
+		fprintf(stderr, "mcpxd: --state-dir %s: %s\n", o->state_dir, err.msg);
+		return rc;
+	}
+	if (rc < 0) {
+		snprintf(off, sizeof(off), "%s; give --state-dir DIR (or --state-dir none: "
+			 "unsafe across restarts)", err.msg);
+		ops->marks_off = off;
+		fprintf(stderr, "mcpxd: warning: no index store, protect streams refused: %s\n",
+			off);
+		return 0;
+	}
+	if (cfg.dir == NULL)
+		printf("mcpxd: index marks in memory only (--state-dir none): a restart may "
+		       "repeat an index\n");
+	else
+		printf("mcpxd: index marks %s (%u), %" PRIu64 " ahead\n",
+		       ctl_marks_path(ops->marks), ctl_marks_count(ops->marks),
+		       ctl_marks_ahead(ops->marks));
+	return 0;
+}
+
+/*
  * The key store (fatal if named and unreadable) and the control socket: an
  * explicit --control that cannot be set up is fatal; the default path is
  * best effort (another mcpxd may hold it), with a warning.
@@ -409,6 +481,7 @@ control_up(const struct opts *o, struct ctl_ops *ops, struct ctl_server **srv)
 			fprintf(stderr, "mcpxd: --key-store %s: %s\n", o->key_store, err.msg);
 			return rc;
 		}
+		ctl_keys_set_backend(ops->keys, o->cfg.backend);	/* learning's trial contexts */
 	}
 	if (o->control != NULL && strcmp(o->control, "none") == 0)
 		return 0;
@@ -463,19 +536,22 @@ main(int argc, char **argv)
 		fprintf(stderr, "mcpxd: dataplane: %s\n", dp_strerror(rc));
 		goto out;
 	}
-	if (o.streams != NULL) {
-		rc = mcpxd_streams_load(the_dp, o.streams, err, sizeof(err));
+	ops.dp = the_dp;
+	ops.log = stdout;
+	rc = index_store_up(&o, &ops);
+	if (rc < 0)
+		goto out;
+	rc = control_up(&o, &ops, &srv);
+	if (rc < 0)
+		goto out;
+	if (o.streams != NULL) {	/* after the key store: its MIKEY entries need it */
+		rc = mcpxd_streams_load(&ops, o.streams, err, sizeof(err));
 		if (rc < 0) {
 			fprintf(stderr, "mcpxd: --streams %s: %s\n", o.streams, err);
 			goto out;
 		}
 		printf("mcpxd: %u streams installed from %s\n", dp_stream_count(the_dp), o.streams);
 	}
-	ops.dp = the_dp;
-	ops.log = stdout;
-	rc = control_up(&o, &ops, &srv);
-	if (rc < 0)
-		goto out;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
@@ -492,6 +568,8 @@ main(int argc, char **argv)
 		print_counters(the_dp);
 out:
 	ctl_server_free(srv);
+	ctl_ops_fini(&ops);
+	ctl_marks_close(ops.marks);	/* syncs what is pending (never handed out anyway) */
 	ctl_keys_free(ops.keys);
 	dp_free(the_dp);
 	the_dp = NULL;

@@ -93,6 +93,31 @@ static const struct bad bad[] = {
 	{"{\"v\":1,\"op\":\"mikey.install\",\"i_message\":\"AAEC\",\"purpose\":9,"
 	 "\"streams\":[{\"dir\":\"unprotect\",\"ssrc\":1}]}", CTL_E_VALUE},
 	{"{\"v\":1,\"op\":\"health\"} trailing", CTL_E_JSON},
+	/* 55: learning and rekey fields of mikey.install */
+#define MKX(x) "{\"v\":1,\"op\":\"mikey.install\",\"i_message\":\"AAEC\"," x "}"
+	{MKX("\"learn\":5"), CTL_E_TYPE},
+	{MKX("\"learn\":{\"port\":70000}"), CTL_E_VALUE},
+	{MKX("\"learn\":{\"max_senders\":0}"), CTL_E_VALUE},
+	{MKX("\"learn\":{\"max_senders\":4097}"), CTL_E_VALUE},
+	{MKX("\"learn\":{\"replay_window\":32}"), CTL_E_VALUE},
+	/* 60 */ {MKX("\"learn\":{\"prots\":[\"rtp\"]}"), CTL_E_VALUE},	/* unknown field */
+	{MKX("\"learn\":{\"protos\":[]}"), CTL_E_TYPE},
+	{MKX("\"learn\":{\"protos\":[\"udp\"]}"), CTL_E_VALUE},
+	{MKX("\"learn\":{\"protos\":[1]}"), CTL_E_TYPE},
+	{MKX("\"streams\":[{\"dir\":\"unprotect\",\"ssrc\":1}],\"replaces\":\"0df9bc\""),
+	 CTL_E_VALUE},
+	/* 65 */ {MKX("\"streams\":[{\"dir\":\"unprotect\",\"ssrc\":1}],\"replaces\":7"),
+		  CTL_E_TYPE},
+	{MKX("\"streams\":[{\"dir\":\"unprotect\",\"ssrc\":1}],\"activate_at\":1"),
+	 CTL_E_VALUE},						/* without replaces */
+	{MKX("\"streams\":[{\"dir\":\"unprotect\",\"ssrc\":1}],\"grace_s\":1"), CTL_E_VALUE},
+	{MKX("\"streams\":[{\"dir\":\"unprotect\",\"ssrc\":1}],\"replaces\":\"0df9bc39\","
+	     "\"activate_at\":-1"), CTL_E_VALUE},
+	{MKX("\"streams\":[{\"dir\":\"unprotect\",\"ssrc\":1}],\"replaces\":\"0df9bc39\","
+	     "\"grace_s\":86401"), CTL_E_VALUE},
+	/* 70 */ {MKX("\"streams\":[{\"dir\":\"unprotect\",\"ssrc\":1}],"
+		       "\"replaces\":\"0df9bc39\",\"activate_at\":[]"), CTL_E_TYPE},
+	{MKX("\"purpose\":0"), CTL_E_MISSING},		/* streams may go only with learn */
 };
 
 Test(control_ctl_msg, bad_requests_get_their_exact_code)
@@ -294,6 +319,48 @@ Test(control_ctl_msg, mikey_install_gmk_sender_from_the_mki)
 	cr_assert(req.mk[0].has_guk);
 	cr_assert_eq(req.mk[0].guk_id, 0x06a12aeau, "the GUK-ID is the MKI's second half");
 	cr_assert_eq(req.mk[0].cs_id, -1);
+	ctl_req_fini(&req);
+}
+
+Test(control_ctl_msg, mikey_install_learn_and_rekey_fields)
+{
+	static const char r1[] = MKX("\"learn\":{\"port\":5004,\"replay_window\":256,"
+				     "\"max_senders\":9,\"protos\":[\"rtcp\"]}");
+	static const char r2[] = MKX("\"learn\":{},\"streams\":[{\"dir\":\"unprotect\","
+				     "\"ssrc\":1}],\"replaces\":\"0DF9BC39\","
+				     "\"activate_at\":1700000010");
+	static const char r3[] = MK("{\"dir\":\"unprotect\",\"ssrc\":1}");
+	struct ctl_req req;
+	struct ctl_err err;
+	uint8_t buf[sizeof(r2)];
+
+	memcpy(buf, r1, sizeof(r1) - 1);
+	cr_assert_eq(ctl_msg_decode(&req, buf, sizeof(r1) - 1, &err), 0, "%s", err.msg);
+	cr_assert(req.has_learn);
+	cr_assert_eq(req.n_streams, 0, "learning needs no stream");
+	cr_assert_eq(req.learn.port, 5004);
+	cr_assert_eq(req.learn.replay_window, 256);
+	cr_assert_eq(req.learn.max_senders, 9);
+	cr_assert_eq(req.learn.protos, 1u << DP_SRTP_PROTO_RTCP);
+	cr_assert(!req.has_replaces);
+	ctl_req_fini(&req);
+
+	memcpy(buf, r2, sizeof(r2) - 1);
+	cr_assert_eq(ctl_msg_decode(&req, buf, sizeof(r2) - 1, &err), 0, "%s", err.msg);
+	cr_assert(req.has_learn);
+	cr_assert_eq(req.learn.max_senders, 64, "the default cap");
+	cr_assert_eq(req.learn.protos, 0, "from the streams");
+	cr_assert(req.has_replaces);
+	cr_assert_arr_eq(req.replaces, "\x0d\xf9\xbc\x39", 4);
+	cr_assert(req.has_activate_at);
+	cr_assert_eq(req.activate_at, 1700000010);
+	cr_assert_eq(req.grace_s, CTL_GRACE_DEFAULT);
+	cr_assert_eq(req.n_streams, 1);
+	ctl_req_fini(&req);
+
+	memcpy(buf, r3, sizeof(r3) - 1);
+	cr_assert_eq(ctl_msg_decode(&req, buf, sizeof(r3) - 1, &err), 0, "%s", err.msg);
+	cr_assert(!req.has_learn && !req.has_replaces && !req.has_activate_at);
 	ctl_req_fini(&req);
 }
 

@@ -98,6 +98,7 @@ h_down(struct h *h)
 	close(h->fd);
 	ctl_server_free(h->srv);
 	ctl_keys_free(h->ops.keys);
+	ctl_ops_fini(&h->ops);	/* the in-memory index store its protect streams made */
 	cr_assert_neq(access(h->path, F_OK), 0, "the socket is unlinked");
 	rig_down(&h->r);
 	snprintf(run, sizeof(run), "%s/run", h->dir);
@@ -983,7 +984,7 @@ Test(control_ctl_server, mcpxd_serves_its_socket_and_shuts_down)
 {
 	const char *mcpxd = getenv("MCPXD");
 	char dir[] = "/tmp/mcpx-ctldXXXXXX", sock[96], run[80], pcap[80], v0[200], v1[200],
-	     prefix[48], log[96], out[4096];
+	     prefix[48], log[96], out[4096], state[96];
 	uint32_t hdr[6] = {0xa1b2c3d4, 0x00040002, 0, 0, 65535, 1};
 	struct stat st;
 	unsigned int t;
@@ -997,6 +998,7 @@ Test(control_ctl_server, mcpxd_serves_its_socket_and_shuts_down)
 	snprintf(sock, sizeof(sock), "%s/control.sock", run);
 	snprintf(pcap, sizeof(pcap), "%s/empty.pcap", dir);
 	snprintf(log, sizeof(log), "%s/log", dir);
+	snprintf(state, sizeof(state), "%s/state", dir);
 	f = fopen(pcap, "wb");
 	cr_assert_not_null(f);
 	fwrite(hdr, 4, 6, f);
@@ -1009,7 +1011,8 @@ Test(control_ctl_server, mcpxd_serves_its_socket_and_shuts_down)
 	if (pid == 0) {
 		const char *args[] = {mcpxd, "--no-huge", "--no-shconf", "-m", "512", "--no-pci",
 				      "-l", "0-1", prefix, v0, v1, "--log-level=lib.eal:error",
-				      "--", "--control", sock, "--idle-sleep-us", "1000", NULL};
+				      "--", "--control", sock, "--idle-sleep-us", "1000",
+				      "--state-dir", state, NULL};
 
 		if (!freopen(log, "w", stdout) || dup2(fileno(stdout), 2) < 0)
 			_exit(127);
@@ -1028,6 +1031,12 @@ Test(control_ctl_server, mcpxd_serves_its_socket_and_shuts_down)
 
 		cr_assert_eq(mcpxctl(NULL, args, out, sizeof(out)), 0, "%s", out);
 		cr_assert_not_null(strstr(out, "running"), "%s", out);
+	}
+	{
+		const char *args[] = {"--socket", sock, "--json", "health", NULL};
+
+		cr_assert_eq(mcpxctl(NULL, args, out, sizeof(out)), 0, "%s", out);
+		cr_assert_not_null(strstr(out, "index.marks"), "the index store: %s", out);
 	}
 	{
 		const char *args[] = {"--socket", sock, "--timeout", "10000", "shutdown", NULL};
@@ -1049,6 +1058,11 @@ Test(control_ctl_server, mcpxd_serves_its_socket_and_shuts_down)
 	unlink(out);
 	unlink(pcap);
 	unlink(log);
+	snprintf(out, sizeof(out), "%s/index.marks", state);
+	unlink(out);
+	snprintf(out, sizeof(out), "%s/index.key", state);
+	unlink(out);
+	rmdir(state);
 	rmdir(run);
 	rmdir(dir);
 }

@@ -252,10 +252,104 @@ def ue_from(path, ssrc):
     return 0
 
 
+# ---- e. the secure capture decrypted offline (mcpxd's pcap mode) ----------
+
+def offline_streams(work, out, *reqs):
+    """The streams file of the offline run: one MIKEY entry per I_MESSAGE the
+    live mcpxd got (|reqs|: MSG:STREAMS:PURPOSE, files in |work|), every
+    stream to unprotect. What mcpxd protected towards the clients becomes an
+    unprotect stream of the same key, SSRC and CS on any port (its copies go
+    to several); no key in the file."""
+    entries = []
+    for r in reqs:
+        msg, streams, purpose = r.split(":")
+        ss = json.load(open(os.path.join(work, streams)))
+        ss = [s for s in ss if s["dir"] == "unprotect"] + \
+            [s for s in ss if s["dir"] == "protect"]    # the layout: as the live key's
+        conv = []
+        for s in ss:
+            s = dict(s)
+            if s.pop("members", None) is not None:
+                s["dir"] = "unprotect"
+            conv.append(s)
+        entries.append({"mikey_file": msg, "purpose": int(purpose), "streams": conv})
+    with open(out, "w") as f:
+        json.dump({"streams": entries}, f, indent=1)
+    print(json.dumps({"entries": len(entries), "streams": sum(len(e["streams"]) for e in entries)}))
+    return 0
+
+
+def pcap_frames(path):
+    """Every frame of a capture, as bytes."""
+    data = open(path, "rb").read()
+    if len(data) < 24:
+        return []
+    magic = struct.unpack("<I", data[:4])[0]
+    end = "<" if magic in (0xa1b2c3d4, 0xa1b23c4d) else ">"
+    off, res = 24, []
+    while off + 16 <= len(data):
+        incl = struct.unpack(end + "I", data[off + 8:off + 12])[0]
+        res.append(data[off + 16:off + 16 + incl])
+        off += 16 + incl
+    return res
+
+
+def udp_of(f):
+    """(src, sport, dst, dport, payload) of an IPv4/UDP frame (a first
+    fragment included: it has the UDP header), or None."""
+    if len(f) < 42 or f[12:14] != b"\x08\x00" or f[23] != 17 or \
+            struct.unpack(">H", f[20:22])[0] & 0x1FFF:
+        return None
+    u = 14 + (f[14] & 0x0F) * 4
+    sport, dport, ulen = struct.unpack(">HHH", f[u:u + 6])
+    return socket.inet_ntoa(f[26:30]), sport, socket.inet_ntoa(f[30:34]), dport, f[u + 8:u + ulen]
+
+
+def offline_check(secure, decrypted, plain, ports, evil):
+    """The secure capture's SRTP/SRTCP (UDP to or from a media or floor port)
+    against what mcpxd's pcap mode made of it: every decrypted frame must be,
+    byte for byte, a frame of the plain capture. The group media the server
+    copied to several members carries one ciphertext per index: a copy after
+    the first is a replay offline (drop_replay), counted apart; so are the
+    attacker's packets, none of which may come out."""
+    ports = set(int(p) for p in ports.split(","))
+    total = hostile = copies = 0
+    seen = set()
+    for f in pcap_frames(secure):
+        u = udp_of(f)
+        if u is None or not {u[1], u[3]} & ports:
+            continue
+        total += 1
+        if u[0] == evil:
+            hostile += 1
+        elif u[1] in ports and u[4] in seen:
+            copies += 1     # the server's copy of a packet already sent: same ciphertext
+        elif u[1] in ports:
+            seen.add(u[4])
+    want = set(pcap_frames(plain))
+    matched = unmatched = from_evil = 0
+    for f in pcap_frames(decrypted):
+        u = udp_of(f)
+        if u is None or not {u[1], u[3]} & ports:
+            continue
+        from_evil += u[0] == evil
+        if f in want:
+            matched += 1
+        else:
+            unmatched += 1
+    res = {"total": total, "matched": matched, "unmatched": unmatched, "copies": copies,
+           "hostile": hostile, "hostile_out": from_evil}
+    res["ok"] = unmatched == 0 and from_evil == 0 and matched > 0 and \
+        matched + copies + hostile == total
+    print(json.dumps(res))
+    return 0 if res["ok"] else 1
+
+
 CMDS = {"voice-marker": voice_marker, "udp-echo": udp_echo, "udp-probe": udp_probe, "counters": counters,
         "secure-check": secure_check, "plain-check": plain_check,
         "grab": grab, "inject": inject,
-        "counters-moved": counters_moved, "ue-from": ue_from}
+        "counters-moved": counters_moved, "ue-from": ue_from,
+        "offline-streams": offline_streams, "offline-check": offline_check}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in CMDS:

@@ -277,7 +277,7 @@ nsx "$NSD" "$MCPXD" --no-huge --no-shconf -m 512 --no-pci -l 0-1 --file-prefix "
 	--log-level=lib.eal:error \
 	--vdev=net_af_packet0,iface=s1 --vdev=net_af_packet1,iface=p1 -- \
 	--pair 0:1 --workers 1 --idle-sleep-us 50 \
-	--control "$W/control.sock" --key-store "$W/appliance.store" \
+	--control "$W/control.sock" --key-store "$W/appliance.store" --state-dir "$W/state" \
 	>"$W/mcpxd.log" 2>&1 &
 PIDS+=($!)
 MCPXD_PID=$!
@@ -638,6 +638,35 @@ check $ok "plain side: no hostile SRTP/RTP-shaped packet arrived" "$(jget "$r" r
 [ "$(jget "$r" junk)" -eq 0 ] && [ "$(dv drop_malformed)" -ge "${SENT[random]}" ] && ok=OK || ok=FAIL
 check $ok "non-RTP junk to a media port: drop_malformed, none passed" \
 	"+$(dv drop_malformed) (sent ${SENT[random]}), $(jget "$r" junk) reached the server"
+# Lab users' offline decryption: mcpxd's pcap mode reads the secure capture
+# with the appliance's sealed store and the I_MESSAGEs the live mcpxd got (a
+# streams file of MIKEY entries: no raw key), every stream of both directions
+# to unprotect, and writes what it decrypted on the plain port. Each frame it
+# decrypted must be one of the plain capture, byte for byte.
+$PY offline-streams "$W" "$W/offline-streams.json" gmk-appliance.mikey:gmk-streams.json:0 \
+	pck.mikey:pck-streams.json:1 csk-alice.mikey:csk-alice-streams.json:2 \
+	csk-bob.mikey:csk-bob-streams.json:2 csk-carol.mikey:csk-carol-streams.json:2 >/dev/null
+t=$(date +%s%N)
+nsx "$NSD" "$MCPXD" --no-huge --no-shconf -m 512 --no-pci -l 0-1 --file-prefix "${P}o" \
+	--log-level=lib.eal:error --vdev=net_pcap0,rx_pcap="$W/secure.pcap",tx_pcap="$W/offline-back.pcap" \
+	--vdev=net_pcap1,tx_pcap="$W/offline-plain.pcap" -- --pair 0:1 --control none \
+	--key-store "$W/appliance.store" --streams "$W/offline-streams.json" --state-dir none \
+	--exit-on-idle 500 --idle-sleep-us 50 >"$W/offline.log" 2>&1 && ok=OK || ok=FAIL
+ms=$(( ($(date +%s%N) - t) / 1000000 ))
+r=$($PY offline-check "$W/secure.pcap" "$W/offline-plain.pcap" "$W/plain.pcap" $GM,$GF,$PM,$PF \
+	$EVIL_IP) || ok=FAIL
+n_st=$(sed -n 's/^mcpxd: \([0-9]*\) streams installed.*/\1/p' "$W/offline.log")
+check $ok "offline: mcpxd's pcap mode decrypts the secure capture (I_MESSAGEs, no key)" \
+	"$(jget "$r" matched) of $(jget "$r" total) SRTP/SRTCP = plain frames byte for byte, $(jget "$r" unmatched) differ, ${n_st:-0} streams, $ms ms"
+# A server copy after the first is a replay of the same ciphertext to an
+# offline receiver; the replayed hostile packets are the only other replays.
+# Every other verdict is the live one, but for the oversized hostile
+# datagrams: the capture holds their IP fragments (drop_frag), while the live
+# net_af_packet socket reassembled them (PACKET_FANOUT_FLAG_DEFRAG: drop_auth).
+rp=$(sed -n 's/.*port 0 (secure).* drop_replay \([0-9]*\).*/\1/p' "$W/offline.log")
+[ "$ok" = OK ] && [ "${rp:-0}" -eq $(( $(jget "$r" copies) + SENT[replayed] )) ] && ok=OK || ok=FAIL
+check $ok "offline: matched + server copies (drop_replay) + hostile = all" \
+	"$(jget "$r" matched) + $(jget "$r" copies) + $(jget "$r" hostile) = $(jget "$r" total), hostile out $(jget "$r" hostile_out), drop_replay ${rp:-?}"
 
 # ---- g. off-network: the report -------------------------------------------------------
 step "g. off-network: bob <-> carol peer to peer on the bridge under the GMK, floor control among themselves"
