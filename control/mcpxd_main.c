@@ -17,6 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -499,6 +502,25 @@ control_up(const struct opts *o, struct ctl_ops *ops, struct ctl_server **srv)
 	return 0;
 }
 
+/*
+ * Keys live in engine contexts, the key store and the control buffers: keep
+ * every page of the process out of core dumps and, where the process may lock
+ * memory (root, CAP_IPC_LOCK or an unlimited RLIMIT_MEMLOCK), out of swap.
+ * Locking is all or nothing (mlockall), since small objects share pages and
+ * mlock does not nest. Returns whether memory is locked.
+ */
+static bool
+protect_memory(void)
+{
+	struct rlimit none = {0, 0}, ml;
+
+	(void)setrlimit(RLIMIT_CORE, &none);
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (geteuid() != 0 && (getrlimit(RLIMIT_MEMLOCK, &ml) != 0 || ml.rlim_cur != RLIM_INFINITY))
+		return false;	/* MCL_FUTURE under a small limit would fail later allocations */
+	return mlockall(MCL_CURRENT | MCL_FUTURE) == 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -515,6 +537,9 @@ main(int argc, char **argv)
 		return 1;
 	}
 	ctl_json_init();	/* before any JSON: every block jansson frees is wiped */
+	if (!protect_memory())
+		fprintf(stderr, "mcpxd: warning: memory not locked (needs root, CAP_IPC_LOCK or an "
+			"unlimited RLIMIT_MEMLOCK): keys may reach swap; core dumps are off\n");
 	n = rte_eal_init(argc, argv);
 	if (n < 0) {
 		fprintf(stderr, "mcpxd: EAL: %s (see mcpxd -- --help)\n", rte_strerror(rte_errno));

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -1014,8 +1015,15 @@ Test(control_ctl_server, mcpxd_serves_its_socket_and_shuts_down)
 				      "--", "--control", sock, "--idle-sleep-us", "1000",
 				      "--state-dir", state, NULL};
 
+		struct rlimit core;
+
 		if (!freopen(log, "w", stdout) || dup2(fileno(stdout), 2) < 0)
 			_exit(127);
+		/* Start it allowed to dump core, so that mcpxd has to turn it off itself. */
+		if (getrlimit(RLIMIT_CORE, &core) == 0) {
+			core.rlim_cur = core.rlim_max = geteuid() == 0 ? RLIM_INFINITY : core.rlim_max;
+			(void)setrlimit(RLIMIT_CORE, &core);
+		}
 		execv(mcpxd, (char *const *)(uintptr_t)args);
 		_exit(127);
 	}
@@ -1037,6 +1045,32 @@ Test(control_ctl_server, mcpxd_serves_its_socket_and_shuts_down)
 
 		cr_assert_eq(mcpxctl(NULL, args, out, sizeof(out)), 0, "%s", out);
 		cr_assert_not_null(strstr(out, "index.marks"), "the index store: %s", out);
+	}
+	{
+		/* Key memory: no core dumps, and (as root) every page locked. */
+		char path[64], line[256];
+		bool core0 = false;
+		long lim = -1, locked_kb = -1;
+
+		snprintf(path, sizeof(path), "/proc/%d/limits", (int)pid);
+		f = fopen(path, "r");
+		cr_assert_not_null(f);
+		while (fgets(line, sizeof(line), f) != NULL)
+			if (strncmp(line, "Max core file size", 18) == 0)
+				core0 = sscanf(line + 18, " %ld", &lim) == 1 && lim == 0;
+		fclose(f);
+		cr_assert(core0, "mcpxd runs with a core size limit of 0");
+		snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+		f = fopen(path, "r");
+		cr_assert_not_null(f);
+		locked_kb = -1;
+		while (fgets(line, sizeof(line), f) != NULL)
+			if (sscanf(line, "VmLck: %ld", &locked_kb) == 1)
+				break;
+		fclose(f);
+		if (geteuid() == 0)
+			cr_assert_gt(locked_kb, 500 * 1024, "as root mcpxd locks its memory (VmLck %ld kB)",
+				     locked_kb);
 	}
 	{
 		const char *args[] = {"--socket", sock, "--timeout", "10000", "shutdown", NULL};
