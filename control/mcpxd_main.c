@@ -92,6 +92,9 @@ usage(FILE *f)
 		"  --idle-sleep-us N       sleep N us when a worker loop found nothing. 0\n"
 		"  --stats S               print the counters every S seconds\n"
 		"  --quiet                 no counter summary at exit\n"
+		"  --config FILE           options from FILE first, one per line: 'name value'\n"
+		"                          (the long option without --), '#' comments; the\n"
+		"                          command line then adds to or overrides them\n"
 		"  --help                  this text\n",
 		DP_MAX_PAIRS);
 }
@@ -197,7 +200,7 @@ enum {
 	O_PAIR = 256, O_WORKERS, O_BACKEND, O_STREAMS, O_MBUFS, O_RXD, O_TXD, O_MAXS, O_MAXK,
 	O_MAXSK, O_PRATE, O_PRING, O_COPY, O_OTHER, O_UNM, O_FRAG, O_IDLE, O_SLEEP, O_STATS,
 	O_QUIET, O_HELP, O_CTL, O_CTL_UID, O_CTL_GID, O_KS, O_KS_PASS, O_KS_KEY,
-	O_STATE, O_AHEAD,
+	O_STATE, O_AHEAD, O_CONFIG,
 };
 
 static const struct option long_opts[] = {
@@ -230,23 +233,140 @@ static const struct option long_opts[] = {
 	{"key-store-key-file", required_argument, NULL, O_KS_KEY},
 	{"state-dir", required_argument, NULL, O_STATE},
 	{"index-ahead", required_argument, NULL, O_AHEAD},
+	{"config", required_argument, NULL, O_CONFIG},
 	{NULL, 0, NULL, 0},
 };
+
+static int
+opts_apply(int argc, char **argv, struct opts *o);
+
+/*
+ * --config FILE: each line 'name [value]' is the long option --name with its
+ * value ('#' starts a comment; blank lines are fine), applied before the
+ * command line. A line that is not an option, or a bad value, is an error
+ * naming the file and line. The values are kept for the life of the process
+ * (options keep pointers to them). 0, or -1 (reported).
+ */
+static char *config_values[512];	/* reachable for the life of the process */
+static unsigned int n_config_values;
+
+static int
+config_file(int argc, char **argv, struct opts *o)
+{
+	const char *path = NULL;
+	char line[1024];
+	unsigned int no = 0;
+	FILE *f;
+	int i, rc = 0;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			path = argv[i + 1];
+		else if (strncmp(argv[i], "--config=", 9) == 0)
+			path = argv[i] + 9;
+	}
+	if (path == NULL)
+		return 0;
+	f = fopen(path, "r");
+	if (f == NULL) {
+		fprintf(stderr, "mcpxd: --config %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
+		char *name, *value, *hash, *end, opt[96];
+		char *args[4];
+		int n = 2;
+
+		no++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			fprintf(stderr, "mcpxd: %s line %u: longer than %zu characters\n", path, no,
+				sizeof(line) - 2);
+			rc = -1;
+			break;
+		}
+		hash = strchr(line, '#');
+		if (hash != NULL)
+			*hash = '\0';
+		name = line + strspn(line, " \t\r\n");
+		if (*name == '\0')
+			continue;
+		end = name + strcspn(name, " \t\r\n");
+		value = end + strspn(end, " \t\r\n");
+		*end = '\0';
+		value[strcspn(value, "\r\n")] = '\0';
+		while (*value != '\0' && strchr(" \t", value[strlen(value) - 1]) != NULL)
+			value[strlen(value) - 1] = '\0';
+		if (strcmp(name, "config") == 0 || strcmp(name, "help") == 0 ||
+		    strlen(name) > sizeof(opt) - 3) {
+			fprintf(stderr, "mcpxd: %s line %u: '%s' is not an option a file may give\n",
+				path, no, name);
+			rc = -1;
+			break;
+		}
+		snprintf(opt, sizeof(opt), "--%s", name);
+		args[0] = argv[0];
+		args[1] = strdup(opt);
+		args[2] = NULL;
+		if (*value != '\0')
+			args[n++] = strdup(value);
+		args[n] = NULL;
+		if (n == 3 && args[2] != NULL) {
+			if (n_config_values == sizeof(config_values) / sizeof(config_values[0])) {
+				fprintf(stderr, "mcpxd: %s: more than %zu options\n", path,
+					sizeof(config_values) / sizeof(config_values[0]));
+				free(args[1]);
+				free(args[2]);
+				rc = -1;
+				break;
+			}
+			config_values[n_config_values++] = args[2];
+		}
+		if (args[1] == NULL || (n == 3 && args[2] == NULL)) {
+			fprintf(stderr, "mcpxd: out of memory reading %s\n", path);
+			free(args[1]);
+			rc = -1;
+			break;
+		}
+		rc = opts_apply(n, args, o);
+		free(args[1]);
+		if (rc != 0)
+			fprintf(stderr, "mcpxd: (in %s line %u)\n", path, no);
+	}
+	fclose(f);
+	return rc < 0 ? -1 : rc;
+}
 
 /* 0: go on; 1: --help given; -1: a bad option (already reported). */
 static int
 opts_parse(int argc, char **argv, struct opts *o)
 {
-	const struct option *lo;
-	uint64_t v;
-	int c, rc = 0;
+	int rc;
 
 	dp_config_default(&o->cfg);
 	/* The fast engine where the CPU has it; it can also resume an SRTCP index after a restart. */
 	if (dp_srtp_backend_available(DP_SRTP_BACKEND_NATIVE))
 		o->cfg.backend = DP_SRTP_BACKEND_NATIVE;
 	o->ctl.uid = getuid();
-	optind = 1;
+	rc = config_file(argc, argv, o);
+	if (rc != 0)
+		return rc;
+	rc = opts_apply(argc, argv, o);
+	if (rc == 0 && o->cfg.n_pairs == 0) {
+		o->cfg.n_pairs = 1;
+		o->cfg.pairs[0] = (struct dp_port_pair){.secure = 0, .plain = 1};
+	}
+	return rc;
+}
+
+/* Apply the options of |argv|; 0 go on, 1 --help, -1 a bad one (reported). */
+static int
+opts_apply(int argc, char **argv, struct opts *o)
+{
+	const struct option *lo;
+	uint64_t v;
+	int c, rc = 0;
+
+	optind = 0;	/* glibc: a full reset, so a second getopt pass starts clean */
 	while (rc == 0 && (c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
 		const char *name = "?";
 
@@ -319,6 +439,7 @@ opts_parse(int argc, char **argv, struct opts *o)
 			break;
 		case O_QUIET: o->quiet = true; break;
 		case O_HELP: usage(stdout); return 1;
+		case O_CONFIG: break;	/* read first, by config_file() */
 		case O_CTL: o->control = optarg; break;
 		case O_CTL_UID: rc = uid_parse(optarg, &o->ctl.uid); break;
 		case O_CTL_GID:
@@ -345,10 +466,6 @@ opts_parse(int argc, char **argv, struct opts *o)
 	if (rc == 0 && optind < argc) {
 		fprintf(stderr, "mcpxd: unexpected argument '%s'\n", argv[optind]);
 		rc = -1;
-	}
-	if (rc == 0 && o->cfg.n_pairs == 0) {
-		o->cfg.n_pairs = 1;
-		o->cfg.pairs[0] = (struct dp_port_pair){.secure = 0, .plain = 1};
 	}
 	return rc;
 }

@@ -985,7 +985,7 @@ Test(control_ctl_server, mcpxd_serves_its_socket_and_shuts_down)
 {
 	const char *mcpxd = getenv("MCPXD");
 	char dir[] = "/tmp/mcpx-ctldXXXXXX", sock[96], run[80], pcap[80], v0[200], v1[200],
-	     prefix[48], log[96], out[4096], state[96];
+	     prefix[48], log[96], out[4096], state[96], conf[96];
 	uint32_t hdr[6] = {0xa1b2c3d4, 0x00040002, 0, 0, 65535, 1};
 	struct stat st;
 	unsigned int t;
@@ -1004,16 +1004,22 @@ Test(control_ctl_server, mcpxd_serves_its_socket_and_shuts_down)
 	cr_assert_not_null(f);
 	fwrite(hdr, 4, 6, f);
 	fclose(f);
+	snprintf(conf, sizeof(conf), "%s/mcpxd.conf", dir);
+	f = fopen(conf, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "# mcpxd options, as on the command line without --\n"
+		   "control %s\n\nidle-sleep-us 1000   # a comment\nstate-dir %s\n", sock, state);
+	fclose(f);
 	snprintf(v0, sizeof(v0), "--vdev=net_pcap0,rx_pcap=%s,tx_pcap=%s/o0.pcap", pcap, dir);
 	snprintf(v1, sizeof(v1), "--vdev=net_pcap1,rx_pcap=%s,tx_pcap=%s/o1.pcap", pcap, dir);
 	snprintf(prefix, sizeof(prefix), "--file-prefix=mcpxc%d", (int)getpid());
 	pid = fork();
 	cr_assert_geq(pid, 0);
 	if (pid == 0) {
+		/* mcpxd's own options from a config file (--config): the socket proves it was read. */
 		const char *args[] = {mcpxd, "--no-huge", "--no-shconf", "-m", "512", "--no-pci",
 				      "-l", "0-1", prefix, v0, v1, "--log-level=lib.eal:error",
-				      "--", "--control", sock, "--idle-sleep-us", "1000",
-				      "--state-dir", state, NULL};
+				      "--", "--config", conf, NULL};
 
 		struct rlimit core;
 
@@ -1092,11 +1098,51 @@ Test(control_ctl_server, mcpxd_serves_its_socket_and_shuts_down)
 	unlink(out);
 	unlink(pcap);
 	unlink(log);
+	unlink(conf);
 	snprintf(out, sizeof(out), "%s/index.marks", state);
 	unlink(out);
 	snprintf(out, sizeof(out), "%s/index.key", state);
 	unlink(out);
 	rmdir(state);
 	rmdir(run);
+	rmdir(dir);
+}
+
+/* A config file's bad line: exit 2, and the error names the option and the line. */
+Test(control_ctl_server, mcpxd_config_file_errors_name_the_line)
+{
+	static const char *const bad[][2] = {
+		{"pair 0:1\nworkers banana\n", "line 2"},
+		{"# ok\nno-such-option 3\n", "line 2"},
+		{"quiet\nhelp\n", "line 2"},
+		{"frag maybe\n", "--frag"},
+	};
+	const char *mcpxd = getenv("MCPXD");
+	char dir[] = "/tmp/mcpx-cfgXXXXXX", conf[96], cmd[1024], out[2048];
+	unsigned int i;
+
+	cr_assert_not_null(mcpxd, "MCPXD names the binary");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(conf, sizeof(conf), "%s/mcpxd.conf", dir);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		FILE *f = fopen(conf, "w"), *p;
+		size_t n;
+		int st;
+
+		cr_assert_not_null(f);
+		fputs(bad[i][0], f);
+		fclose(f);
+		snprintf(cmd, sizeof(cmd), "%s --no-huge --no-shconf -m 64 --no-pci "
+			 "--file-prefix=mcpxcfg%d --log-level=lib.eal:error --vdev=net_null0 "
+			 "--vdev=net_null1 -- --config %s 2>&1", mcpxd, (int)getpid(), conf);
+		p = popen(cmd, "r");
+		cr_assert_not_null(p);
+		n = fread(out, 1, sizeof(out) - 1, p);
+		out[n] = '\0';
+		st = pclose(p);
+		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 2, "case %u: exit 2: %s", i, out);
+		cr_assert_not_null(strstr(out, bad[i][1]), "case %u names '%s': %s", i, bad[i][1], out);
+	}
+	unlink(conf);
 	rmdir(dir);
 }
