@@ -4,7 +4,18 @@
  * unprotect, fix headers, TX) on one worker lcore, fed by a generator on the
  * main lcore through a net_ring port pair (rte_eth_from_rings).
  *
- *   bench_dataplane [--quick] [--json] [--packets N] [--streams a,b,c]
+ *   bench_dataplane [--quick] [--json] [--out FILE] [--packets N] [--streams a,b,c]
+ *                   [--backend NAME] [--profile NAME] [--payload a,b] [--op OP]
+ *                   [--seconds S]
+ *
+ * --json writes JSON lines to stdout instead of the table; --out FILE writes
+ * them to FILE as well as the table to stdout (./mcpx bench). --streams,
+ * --payload, --backend (libsrtp, native), --profile (a profile name, or gcm,
+ * cm) and --op (protect, unprotect) pick the rows; the default is every
+ * combination with 1, 10,000 and 1,000,000 streams (--quick: 1 and 10,000,
+ * fewer packets, 2 seconds). A row stops sending after --seconds of traffic (10; the
+ * rate is then over what was sent): libsrtp slows down with many contexts.
+ * Installing a million contexts takes a while (progress on stderr).
  *
  * Protect: each packet gets its stream's next SEQ (no index is ever reused).
  * Unprotect: a set protected beforehand, off the clock, with each stream's
@@ -37,7 +48,11 @@
 #define MEMBER_PORT 6000
 #define SLOT 320
 
+#define MAX_LIST 8
+
 static bool json;
+static double max_secs = 10;		/* --seconds: traffic per row at most */
+static FILE *out;			/* --out: JSON lines */
 static struct rte_mempool *gen_pool;
 static struct rte_ring *ring_rx[2], *ring_tx[2];	/* [0] secure, [1] plain */
 static struct rte_ring *scratch;			/* the generator alone */
@@ -45,7 +60,16 @@ static uint16_t port[2];
 
 static const unsigned int bench_profiles[] = {DP_SRTP_AEAD_AES_128_GCM,
 					      DP_SRTP_AES_CM_128_HMAC_SHA1_80};
-static const unsigned int payloads[] = {60, 160};
+
+/* Set-up of many streams takes seconds to minutes: say how far it got, on stderr. */
+static void
+progress(const char *what, uint64_t done, uint64_t total)
+{
+	if (total < 100000 || (done % 100000 != 0 && done != total))
+		return;
+	fprintf(stderr, "\rbench_dataplane: %s %" PRIu64 "/%" PRIu64 "%s", what, done, total,
+		done == total ? "\n" : "");
+}
 
 static uint64_t
 rng(uint64_t *s)
@@ -154,17 +178,23 @@ gen_one(struct gen *g, struct rte_mbuf *m, uint64_t i, uint64_t *rs)
 	m->pkt_len = len;
 }
 
-/* Run |n| packets through; returns the seconds from the first in to the last out. */
+/*
+ * Run |*n| packets through, or as many as max_secs allows (then |*n| becomes
+ * the number sent); returns the seconds from the first in to the last out.
+ */
 static double
-gen_run(struct gen *g, unsigned int in_side, uint64_t n, uint64_t *done_out)
+gen_run(struct gen *g, unsigned int in_side, uint64_t *np, uint64_t *done_out)
 {
 	struct rte_mbuf *m[64];
 	uint64_t sent = 0, done = 0, rs = 88172645463325252ull, t0, last, hz = rte_get_tsc_hz();
+	uint64_t n = *np, cap = (uint64_t)(max_secs * (double)hz);
 	unsigned int k, q;
 
 	t0 = last = rte_rdtsc();
 	/* Until all came out, or nothing did for half a second (the cores are shared). */
 	while (done < n && rte_rdtsc() - last < hz / 2) {
+		if (sent < n && rte_rdtsc() - t0 >= cap)
+			n = sent;	/* out of time: the row is what was sent */
 		if (sent < n && rte_ring_free_count(ring_rx[in_side]) >= 64 &&
 		    rte_pktmbuf_alloc_bulk(gen_pool, m, 64) == 0) {
 			unsigned int want = (unsigned int)RTE_MIN(64, n - sent), put;
@@ -184,6 +214,7 @@ gen_run(struct gen *g, unsigned int in_side, uint64_t n, uint64_t *done_out)
 		}
 	}
 	*done_out = done;
+	*np = n;
 	return (double)(last - t0) / (double)hz;
 }
 
@@ -252,6 +283,7 @@ pregen(struct gen *g, unsigned int be)
 		}
 		dp_srtp_ctx_free(c);
 		sodium_memzero(&p, sizeof(p));
+		progress("pregen streams", s + 1, g->streams);
 	}
 	free(cnt);
 	free(pick);
@@ -309,7 +341,7 @@ measure_iofwd(uint64_t n, double *gen_mpps)
 		return 0;
 	*gen_mpps = gen_alone(&g, n);
 	rte_eal_remote_launch(io_fwd, (void *)(uintptr_t)&stop, lcore);
-	secs = gen_run(&g, 1, n, &done);
+	secs = gen_run(&g, 1, &n, &done);
 	stop = 1;
 	rte_eal_wait_lcore(lcore);
 	rte_eth_dev_stop(port[0]);
@@ -348,6 +380,8 @@ install(struct dp *dp, struct gen *g)
 			sp.members[0].port = MEMBER_PORT;
 		}
 		rc = dp_stream_add(dp, &sp, &id);
+		sodium_memzero(&sp, sizeof(sp));
+		progress("installed streams", s + 1, g->streams);
 	}
 	return rc;
 }
@@ -358,7 +392,7 @@ measure(unsigned int be, struct gen *g, double *loss)
 	struct dp_config cfg;
 	struct dp *dp = NULL;
 	struct dp_worker_counters c;
-	uint64_t done;
+	uint64_t done, sent = g->packets;
 	double secs, mpps = 0;
 	int rc;
 
@@ -380,11 +414,11 @@ measure(unsigned int be, struct gen *g, double *loss)
 		dp_free(dp);
 		return 0;
 	}
-	secs = gen_run(g, g->dir == DP_SRTP_DIR_PROTECT ? 1 : 0, g->packets, &done);
+	secs = gen_run(g, g->dir == DP_SRTP_DIR_PROTECT ? 1 : 0, &sent, &done);
 	dp_stop(dp);
 	rings_drain();
 	dp_counters_total(dp, &c);
-	*loss = g->packets ? 1.0 - (double)c.v[DP_V_FWD] / (double)g->packets : 0;
+	*loss = sent ? 1.0 - (double)c.v[DP_V_FWD] / (double)sent : 0;
 	if (getenv("BENCH_DEBUG") != NULL) {
 		unsigned int v;
 
@@ -402,17 +436,35 @@ measure(unsigned int be, struct gen *g, double *loss)
 /* ---- main -------------------------------------------------------------- */
 
 static void
+json_row(FILE *f, const char *backend, const char *profile, unsigned int payload,
+	 const char *op, uint32_t streams, double mpps, double gen, double loss)
+{
+	fprintf(f, "{\"bench\":\"dataplane\",\"backend\":\"%s\",\"profile\":\"%s\","
+		"\"payload\":%u,\"op\":\"%s\",\"streams\":%" PRIu32 ",\"workers\":1,"
+		"\"mpps\":%.3f,\"generator_mpps\":%.3f,\"not_fwd\":%.4f}\n",
+		backend, profile, payload, op, streams, mpps, gen, loss);
+	fflush(f);
+}
+
+static void
+json_ceiling(FILE *f, double mpps, double gen)
+{
+	fprintf(f, "{\"bench\":\"dataplane\",\"op\":\"io_forward\",\"workers\":1,"
+		"\"mpps\":%.3f,\"generator_mpps\":%.3f}\n", mpps, gen);
+	fflush(f);
+}
+
+static void
 print_row(const char *backend, const char *profile, unsigned int payload, const char *op,
 	  uint32_t streams, double mpps, double gen, double loss)
 {
 	if (json)
-		printf("{\"bench\":\"dataplane\",\"backend\":\"%s\",\"profile\":\"%s\","
-		       "\"payload\":%u,\"op\":\"%s\",\"streams\":%" PRIu32 ",\"workers\":1,"
-		       "\"mpps\":%.3f,\"generator_mpps\":%.3f,\"not_fwd\":%.4f}\n",
-		       backend, profile, payload, op, streams, mpps, gen, loss);
+		json_row(stdout, backend, profile, payload, op, streams, mpps, gen, loss);
 	else
 		printf("%-8s %-24s %7u %-9s %9" PRIu32 " %8.3f %10.3f %8.4f\n", backend, profile,
 		       payload, op, streams, mpps, gen, loss);
+	if (out != NULL)
+		json_row(out, backend, profile, payload, op, streams, mpps, gen, loss);
 	fflush(stdout);
 }
 
@@ -440,14 +492,59 @@ row(unsigned int be, unsigned int profile, unsigned int payload, uint32_t stream
 	return 0;
 }
 
+/* "a,b,c" into |v| (at most MAX_LIST numbers, each 1..|max|); returns how many, 0 if bad. */
+static unsigned int
+parse_list(const char *arg, uint32_t *v, uint32_t max)
+{
+	unsigned int n = 0;
+	char *end;
+
+	for (;;) {
+		unsigned long long x = strtoull(arg, &end, 10);
+
+		if (end == arg || x == 0 || x > max || n == MAX_LIST)
+			return 0;
+		v[n++] = (uint32_t)x;
+		if (*end == '\0')
+			return n;
+		if (*end != ',')
+			return 0;
+		arg = end + 1;
+	}
+}
+
+/* The bench profiles |arg| names, as bits: a profile name, or "gcm" or "cm" for a family. */
+static unsigned int
+pick_profile(const char *arg)
+{
+	unsigned int i, bits = 0;
+
+	for (i = 0; i < RTE_DIM(bench_profiles); i++) {
+		const char *name = dp_srtp_profile_info(bench_profiles[i])->name;
+
+		if (strcmp(arg, name) == 0 || (strcmp(arg, "gcm") == 0 && strstr(name, "GCM")) ||
+		    (strcmp(arg, "cm") == 0 && strstr(name, "_CM_")))
+			bits |= 1u << i;
+	}
+	return bits;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: bench_dataplane [--quick] [--json] [--out FILE] [--packets N]\n"
+		"                       [--streams a,b,c] [--payload a,b] [--backend libsrtp|native]\n"
+		"                       [--profile NAME|gcm|cm] [--op protect|unprotect] [--seconds S]\n");
+}
+
 int
 main(int argc, char **argv)
 {
-	static const uint32_t streams_full[] = {1, 10000, 1000000}, streams_quick[] = {1, 10000};
-	const uint32_t *streams = streams_full;
-	unsigned int n_streams = 3, be, pi, pa, si, dir, n;
+	uint32_t streams[MAX_LIST] = {1, 10000, 1000000}, pays[MAX_LIST] = {60, 160};
+	unsigned int n_streams = 3, n_pays = 2, be, pi, pa, si, dir, n;
+	unsigned int be_bits = ~0u, prof_bits = ~0u, dir_bits = 3;
 	uint64_t packets = 2000000;
-	bool quick = false;
+	bool quick = false, streams_set = false, packets_set = false, secs_set = false;
 	double gen = 0, ceil_mpps;
 	char *eal[] = {argv[0], (char *)(uintptr_t)"--no-huge", (char *)(uintptr_t)"--no-shconf",
 		       (char *)(uintptr_t)"-m", (char *)(uintptr_t)"1024",
@@ -456,27 +553,105 @@ main(int argc, char **argv)
 		       (char *)(uintptr_t)"--log-level=lib.eal:error", NULL};
 	static const struct option lo[] = {{"quick", no_argument, NULL, 'q'},
 					   {"json", no_argument, NULL, 'j'},
+					   {"out", required_argument, NULL, 'o'},
 					   {"packets", required_argument, NULL, 'n'},
+					   {"streams", required_argument, NULL, 's'},
+					   {"payload", required_argument, NULL, 'l'},
+					   {"backend", required_argument, NULL, 'b'},
+					   {"profile", required_argument, NULL, 'p'},
+					   {"op", required_argument, NULL, 'd'},
+					   {"seconds", required_argument, NULL, 't'},
 					   {NULL, 0, NULL, 0}};
+	const char *out_path = NULL;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-		if (c == 'q')
+		switch (c) {
+		case 'q':
 			quick = true;
-		else if (c == 'j')
+			break;
+		case 'j':
 			json = true;
-		else if (c == 'n')
+			break;
+		case 'o':
+			out_path = optarg;
+			break;
+		case 'n':
 			packets = strtoull(optarg, NULL, 0);
-		else {
-			fprintf(stderr, "usage: bench_dataplane [--quick] [--json] "
-				"[--packets N]\n");
+			packets_set = true;
+			if (packets == 0) {
+				usage();
+				return 2;
+			}
+			break;
+		case 's':
+			n_streams = parse_list(optarg, streams, 16000000);
+			streams_set = true;
+			if (n_streams == 0) {
+				usage();
+				return 2;
+			}
+			break;
+		case 'l':
+			n_pays = parse_list(optarg, pays, SLOT - HDR - 12 - 32);
+			if (n_pays == 0) {
+				usage();
+				return 2;
+			}
+			break;
+		case 'b':
+			for (be = 0, be_bits = 0; be < DP_SRTP_BACKEND_COUNT; be++)
+				if (strcmp(optarg, dp_srtp_backend_name(be)) == 0)
+					be_bits |= 1u << be;
+			if (be_bits == 0) {
+				usage();
+				return 2;
+			}
+			break;
+		case 'p':
+			prof_bits = pick_profile(optarg);
+			if (prof_bits == 0) {
+				usage();
+				return 2;
+			}
+			break;
+		case 't':
+			max_secs = strtod(optarg, NULL);
+			secs_set = true;
+			if (!(max_secs > 0)) {
+				usage();
+				return 2;
+			}
+			break;
+		case 'd':
+			dir_bits = strcmp(optarg, "protect") == 0     ? 1u << DP_SRTP_DIR_PROTECT
+				   : strcmp(optarg, "unprotect") == 0 ? 1u << DP_SRTP_DIR_UNPROTECT
+								      : 0;
+			if (dir_bits == 0) {
+				usage();
+				return 2;
+			}
+			break;
+		default:
+			usage();
 			return 2;
 		}
 	}
+	if (optind != argc) {
+		usage();
+		return 2;
+	}
 	if (quick) {
-		streams = streams_quick;
-		n_streams = 2;
-		packets = RTE_MIN(packets, 300000);
+		if (!streams_set)
+			n_streams = 2;	/* 1 and 10,000 */
+		if (!packets_set)
+			packets = 300000;
+		if (!secs_set)
+			max_secs = 2;
+	}
+	if (out_path != NULL && (out = fopen(out_path, "w")) == NULL) {
+		perror(out_path);
+		return 1;
 	}
 	if (sodium_init() < 0 || rte_eal_init(10, eal) < 0 || dp_srtp_global_init() != 0) {
 		fprintf(stderr, "bench_dataplane: EAL or engine failed to start\n");
@@ -513,20 +688,28 @@ main(int argc, char **argv)
 		       "Mpps\n\n", ceil_mpps, gen);
 		printf("%-8s %-24s %7s %-9s %9s %8s %10s %8s\n", "backend", "profile", "payload",
 		       "op", "streams", "Mpps", "gen Mpps", "not_fwd");
-	} else {
-		printf("{\"bench\":\"dataplane\",\"op\":\"io_forward\",\"workers\":1,\"mpps\":%.3f,"
-		       "\"generator_mpps\":%.3f}\n", ceil_mpps, gen);
 	}
+	if (json)
+		json_ceiling(stdout, ceil_mpps, gen);
+	if (out != NULL)
+		json_ceiling(out, ceil_mpps, gen);
+	fflush(stdout);
 	for (pi = 0; pi < RTE_DIM(bench_profiles); pi++)
-		for (pa = 0; pa < RTE_DIM(payloads); pa++)
+		for (pa = 0; pa < n_pays; pa++)
 			for (si = 0; si < n_streams; si++)
 				for (dir = 0; dir < 2; dir++)
 					for (be = 0; be < DP_SRTP_BACKEND_COUNT; be++)
-						if (dp_srtp_backend_available(be) &&
-						    row(be, bench_profiles[pi], payloads[pa],
+						if ((prof_bits >> pi & 1) && (dir_bits >> dir & 1) &&
+						    (be_bits >> be & 1) &&
+						    dp_srtp_backend_available(be) &&
+						    row(be, bench_profiles[pi], pays[pa],
 							streams[si], dir, packets) != 0)
 							return 1;
 	dp_srtp_global_fini();
 	rte_eal_cleanup();
+	if (out != NULL && fclose(out) != 0) {
+		perror(out_path);
+		return 1;
+	}
 	return 0;
 }

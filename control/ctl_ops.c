@@ -548,6 +548,7 @@ op_health(struct ctl_ops *c, json_t *reply)
 	json_object_set_new(reply, "status",
 			    json_string(dp_stop_requested(c->dp) ? "stopping" : "running"));
 	json_object_set_new(reply, "workers", json_integer(dp_n_workers(c->dp)));
+	json_object_set_new(reply, "backend", json_string(dp_srtp_backend_name(dp_backend(c->dp))));
 	json_object_set_new(reply, "streams", json_integer(dp_stream_count(c->dp)));
 	json_object_set_new(reply, "key_store", json_boolean(c->keys != NULL));
 	json_object_set_new(reply, "index_store",

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "ctl_ops.h"
 #include "ctl_rekey.h"
 
@@ -83,7 +85,7 @@ twin_of(const struct dp_stream_info *si, const uint8_t key[DP_KEY_ID_LEN],
 	unsigned int i;
 
 	if (p->dir != DP_SRTP_DIR_PROTECT || si->standby || p->mki_len < DP_KEY_ID_LEN ||
-	    memcmp(p->mki, key, DP_KEY_ID_LEN) != 0 || p->proto != sp->params.proto ||
+	    sodium_memcmp(p->mki, key, DP_KEY_ID_LEN) != 0 || p->proto != sp->params.proto ||
 	    p->ssrc != sp->params.ssrc || si->n_members != sp->n_members)
 		return false;
 	for (i = 0; i < sp->n_members; i++)
@@ -118,8 +120,8 @@ ctl_rekey_busy(const struct ctl_rekey *rk, const uint8_t id[DP_KEY_ID_LEN])
 	unsigned int i;
 
 	for (i = 0; i < rk->n; i++)
-		if (memcmp(rk->p[i].old_key, id, DP_KEY_ID_LEN) == 0 ||
-		    memcmp(rk->p[i].new_key, id, DP_KEY_ID_LEN) == 0)
+		if (sodium_memcmp(rk->p[i].old_key, id, DP_KEY_ID_LEN) == 0 ||
+		    sodium_memcmp(rk->p[i].new_key, id, DP_KEY_ID_LEN) == 0)
 			return true;
 	return false;
 }
@@ -203,7 +205,7 @@ static bool
 of_key(const struct dp_stream_info *si, const uint8_t key[DP_KEY_ID_LEN])
 {
 	return si->params.mki_len >= DP_KEY_ID_LEN &&
-	       memcmp(si->params.mki, key, DP_KEY_ID_LEN) == 0;
+	       sodium_memcmp(si->params.mki, key, DP_KEY_ID_LEN) == 0;
 }
 
 /*

@@ -663,15 +663,17 @@ main(int argc, char **argv)
 		return 1;
 	}
 	argv[n] = argv[0];
-	rc = opts_parse(argc - n, argv + n, &o);
-	if (rc != 0) {
-		rte_eal_cleanup();
-		return rc > 0 ? 0 : 2;
-	}
+	/* Before the options: which backends this CPU runs is known only after it. */
 	if (dp_srtp_global_init() < 0) {
 		fprintf(stderr, "mcpxd: SRTP backends failed to start\n");
 		rte_eal_cleanup();
 		return 1;
+	}
+	rc = opts_parse(argc - n, argv + n, &o);
+	if (rc != 0) {
+		dp_srtp_global_fini();
+		rte_eal_cleanup();
+		return rc > 0 ? 0 : 2;
 	}
 	rc = dp_new(&the_dp, &o.cfg);
 	if (rc < 0) {
@@ -702,7 +704,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "mcpxd: start: %s\n", dp_strerror(rc));
 		goto out;
 	}
-	printf("mcpxd: %u workers on %u port pairs, running\n", o.cfg.n_workers, o.cfg.n_pairs);
+	printf("mcpxd: %u workers on %u port pairs, %s backend, running\n", o.cfg.n_workers,
+	       o.cfg.n_pairs, dp_srtp_backend_name(o.cfg.backend));
 	fflush(stdout);
 	run(the_dp, &o, srv, &ops);
 	dp_stop(the_dp);

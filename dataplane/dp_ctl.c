@@ -386,6 +386,12 @@ dp_n_workers(const struct dp *dp)
 	return dp->n_workers;
 }
 
+unsigned int
+dp_backend(const struct dp *dp)
+{
+	return dp->cfg.backend;
+}
+
 uint16_t
 dp_port_id(const struct dp *dp, unsigned int port)
 {

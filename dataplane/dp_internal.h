@@ -6,10 +6,12 @@
 #ifndef DP_INTERNAL_H
 #define DP_INTERNAL_H
 
+#include <assert.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdalign.h>
 #include <stdatomic.h>
+#include <stddef.h>
 
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
@@ -43,36 +45,43 @@ struct dp_keyrec {
 	struct dp_keyrec *next_free;
 };
 
+/*
+ * The packet path reads the first line and writes the second, nothing else
+ * (worker prefetches both): the members list and the control thread's
+ * fields stay off them.
+ */
 struct dp_stream {
 	/* Immutable once published. */
 	alignas(64) uint64_t id;
 	struct dp_srtp_ctx *ctx;
+	struct dp_keyrec *key;		/* unprotect: its known key */
+	/* Read by the owner, set by the control thread (dp_stream_index_limit): 0 none. */
+	_Atomic uint64_t index_limit;
+	uint32_t ssrc;
+	uint32_t overhead;
 	uint16_t owner;
+	uint16_t port;
 	uint8_t dir;			/* enum dp_srtp_dir */
 	uint8_t proto;			/* enum dp_srtp_proto */
 	uint8_t mki_len;
-	uint8_t mki[DP_SRTP_MAX_MKI_LEN];
-	uint32_t ssrc;
-	uint32_t overhead;
-	uint16_t port;
 	bool cache_copies;		/* protect RTP to several members */
-	struct dp_keyrec *key;		/* unprotect: its known key */
+	uint8_t mki[DP_SRTP_MAX_MKI_LEN];
 	unsigned int n_members;
-	struct dp_member members[DP_STREAM_MAX_MEMBERS];
-	/* Read by the owner, set by the control thread (dp_stream_index_limit): 0 none. */
-	_Atomic uint64_t index_limit;
 
-	/* Written by the owner only. */
-	alignas(64) uint64_t v[DP_V_COUNT];
-	_Atomic uint64_t index_next;	/* protect: 1 + the highest index sent; 0 none */
+	/* Written by the owner only: the fields every protected packet touches first. */
+	alignas(64) _Atomic uint64_t index_next;	/* protect: 1 + the highest index sent; 0 none */
+	uint64_t burst_gen;		/* the burst that protected pend_seq */
+	void *cache;			/* copy cache slot (mempool object) or NULL */
 	uint64_t cache_index;		/* the index of the cached ciphertext */
 	uint64_t copies;
-	void *cache;			/* copy cache slot (mempool object) or NULL */
-	uint64_t burst_gen;		/* the burst that protected pend_seq */
 	uint16_t pend_seq;
 	uint16_t pend_idx;
 	uint16_t cache_seq;
 	uint8_t cache_valid;
+	uint64_t v[DP_V_COUNT];		/* FWD, PASS on the line above, the drops after */
+
+	/* Immutable once published, cold: the control thread and stream_keys read it. */
+	alignas(64) struct dp_member members[DP_STREAM_MAX_MEMBERS];
 
 	/* Control thread. */
 	alignas(64) uint32_t sent_to;	/* bit per worker sent a command naming it */
@@ -80,6 +89,10 @@ struct dp_stream {
 	uint64_t free_after[DP_MAX_WORKERS];	/* per worker: its last command naming it */
 	struct dp_stream *next_free;
 };
+
+static_assert(offsetof(struct dp_stream, index_next) == 64, "dp_stream: hot lines");
+static_assert(offsetof(struct dp_stream, v) + (DP_V_PASS + 1) * sizeof(uint64_t) <= 128,
+	      "dp_stream: FWD and PASS counters on the owner's first line");
 
 /* Where a key id's MKI sits: the worker tries each installed layout. */
 struct dp_layout {

@@ -129,7 +129,13 @@ key_eq(const struct dp_key *a, const struct dp_key *b)
 struct dp_tent *
 dp_table_lookup(const struct dp_table *t, const struct dp_key *k)
 {
-	uint32_t h = dp_key_hash(k), i = h & t->mask;
+	return dp_table_lookup_hash(t, k, dp_key_hash(k));
+}
+
+struct dp_tent *
+dp_table_lookup_hash(const struct dp_table *t, const struct dp_key *k, uint32_t h)
+{
+	uint32_t i = h & t->mask;
 	struct dp_tent *e;
 
 	for (;;) {

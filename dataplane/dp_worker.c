@@ -38,9 +38,13 @@ struct job {
 	uint16_t pkt;		/* index in the engine burst, or NO_COPY */
 	uint16_t copy_of;	/* job whose ciphertext this identical copy reuses */
 	uint8_t in_idx;
-	uint8_t verdict;
+	uint8_t verdict;	/* or LOOKUP between classify() and lookup() */
 	uint8_t fill_cache;
 	uint8_t held;		/* protect: its index reached the stream's limit */
+	uint16_t mki_off;	/* secure side: the MKI, from the frame's start */
+	uint16_t owner;		/* secure side: the owner its MKI and SSRC hash to */
+	uint32_t hash;		/* dp_key_hash(&key) */
+	struct dp_key key;	/* the stream table key */
 };
 
 struct copy_slot {
@@ -285,21 +289,28 @@ port_matched(const struct dp_worker *w, unsigned int side, uint16_t dport)
 }
 
 /*
- * Classify and look up one packet. Returns the verdict when the packet is
- * done here (PASS, a drop, PUNT), FWD with j->s set when it needs the
- * engine, or NO_VERDICT when it was handed to its owner.
+ * A burst is worked in passes so that the cache misses of its packets
+ * overlap instead of queueing one behind another: classify() every packet
+ * and prefetch the table slot its key hashes to, then lookup() each and
+ * prefetch the stream found, then prefetch each stream's context and its
+ * keys, then the rest. With many streams each pass finds in cache what the
+ * pass before asked for; before, each packet waited for its own misses.
+ *
+ * classify() returns the verdict when the packet is done here (PASS, a drop),
+ * or LOOKUP with j->key and j->hash set (or, secure side, j->owner another
+ * worker); lookup() returns FWD with j->s set when the packet needs the
+ * engine, PUNT or a drop, or NO_VERDICT when it was handed to its owner.
  */
 #define NO_VERDICT 0xff
+#define LOOKUP 0xfe
 
 static unsigned int
-steer(struct dp_worker *w, struct job *j, bool from_handoff)
+classify(struct dp_worker *w, struct job *j)
 {
 	const struct dp_config *cfg = &w->dp->cfg;
 	struct rte_mbuf *m = j->m;
 	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
-	unsigned int side = j->in_idx & 1, proto, owner;
-	const struct dp_tent *e;
-	struct dp_key k;
+	unsigned int side = j->in_idx & 1, proto;
 
 	switch (dp_parse(f, m->data_len, &j->p)) {
 	case DP_CLASS_OTHER:
@@ -332,20 +343,41 @@ steer(struct dp_worker *w, struct job *j, bool from_handoff)
 		kr = find_key(w, f + j->p.pl_off, j->p.pl_len, proto, &mki);
 		if (kr == NULL)
 			return DP_V_DROP_NOCTX;
-		owner = dp_owner_secure(mki, kr->spec.mki_len, j->p.ssrc, w->dp->n_workers);
+		j->owner = (uint16_t)dp_owner_secure(mki, kr->spec.mki_len, j->p.ssrc,
+						     w->dp->n_workers);
+		j->mki_off = (uint16_t)(mki - f);
+		if (j->owner != w->id)
+			return LOOKUP;		/* lookup() hands it over */
+		dp_key_secure(&j->key, proto, mki, kr->spec.mki_len, j->p.ssrc);
+	} else {
+		dp_key_plain(&j->key, proto, j->p.daddr, j->p.dport, j->p.ssrc);
+	}
+	j->hash = dp_key_hash(&j->key);
+	dp_table_prefetch(&w->tab, j->hash);
+	return LOOKUP;
+}
+
+static unsigned int
+lookup(struct dp_worker *w, struct job *j, bool from_handoff)
+{
+	const struct dp_tent *e;
+	unsigned int owner;
+
+	if ((j->in_idx & 1) == DP_SIDE_SECURE) {
+		owner = j->owner;
 		if (owner != w->id)
 			goto hand;
-		dp_key_secure(&k, proto, mki, kr->spec.mki_len, j->p.ssrc);
-		e = dp_table_lookup(&w->tab, &k);
+		e = dp_table_lookup_hash(&w->tab, &j->key, j->hash);
 		if (e == NULL) {
 			/* For dp_punt_poll: where the MKI is, and the protocol. */
-			m->hash.usr = (uint32_t)proto << 16 | (uint32_t)(mki - f);
-			punt(w, m);
+			j->m->hash.usr = (uint32_t)(j->p.cls == DP_CLASS_RTP ? DP_SRTP_PROTO_RTP
+									   : DP_SRTP_PROTO_RTCP) << 16 |
+					 j->mki_off;
+			punt(w, j->m);
 			return DP_V_PUNT;
 		}
 	} else {
-		dp_key_plain(&k, proto, j->p.daddr, j->p.dport, j->p.ssrc);
-		e = dp_table_lookup(&w->tab, &k);
+		e = dp_table_lookup_hash(&w->tab, &j->key, j->hash);
 		if (e == NULL)
 			return DP_V_DROP_NOCTX;	/* never let plain media out unprotected */
 		owner = e->owner;
@@ -353,11 +385,13 @@ steer(struct dp_worker *w, struct job *j, bool from_handoff)
 			goto hand;
 	}
 	j->s = e->val;
+	rte_prefetch0(j->s);	/* its two hot lines (dp_internal.h) */
+	rte_prefetch0((const char *)j->s + RTE_CACHE_LINE_SIZE);
 	return DP_V_FWD;
 hand:
 	if (from_handoff)
 		return DP_V_DROP_NOCTX;	/* its stream moved under it: no ping-pong */
-	handoff(w, owner, m);
+	handoff(w, owner, j->m);
 	return NO_VERDICT;
 }
 
@@ -560,15 +594,12 @@ process(struct dp_worker *w, struct rte_mbuf **mbufs, unsigned int n, bool from_
 	unsigned int i, np = 0, nd = 0;
 
 	w->burst_gen++;
+	for (i = 0; i < n; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(mbufs[i], void *));
 	for (i = 0; i < n; i++) {
 		struct job *j = &jobs[i];
 		struct rte_mbuf *m = mbufs[i];
-		unsigned int v;
-		uint8_t *rtp;
-		uint32_t room;
 
-		if (i + 1 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(mbufs[i + 1], void *));
 		j->m = m;
 		j->s = NULL;
 		j->pkt = NO_COPY;
@@ -576,9 +607,24 @@ process(struct dp_worker *w, struct rte_mbuf **mbufs, unsigned int n, bool from_
 		j->fill_cache = FILL_NONE;
 		j->held = 0;
 		j->in_idx = w->dp->port_idx_of[m->port];
-		v = steer(w, j, from_handoff);
-		j->verdict = (uint8_t)v;
-		if (v != DP_V_FWD)
+		j->verdict = (uint8_t)classify(w, j);
+	}
+	for (i = 0; i < n; i++)
+		if (jobs[i].verdict == LOOKUP)
+			jobs[i].verdict = (uint8_t)lookup(w, &jobs[i], from_handoff);
+	for (i = 0; i < n; i++)
+		if (jobs[i].verdict == DP_V_FWD)
+			dp_srtp_prefetch(jobs[i].s->ctx);
+	for (i = 0; i < n; i++)
+		if (jobs[i].verdict == DP_V_FWD)
+			dp_srtp_prefetch_keys(jobs[i].s->ctx);
+	for (i = 0; i < n; i++) {
+		struct job *j = &jobs[i];
+		struct rte_mbuf *m = j->m;
+		uint8_t *rtp;
+		uint32_t room;
+
+		if (j->verdict != DP_V_FWD)
 			continue;
 		if (m->nb_segs != 1) {
 			j->verdict = DP_V_DROP_NOROOM;	/* one contiguous buffer or nothing */

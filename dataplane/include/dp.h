@@ -316,6 +316,10 @@ dp_streams_refused(struct dp *dp);
 unsigned int
 dp_n_workers(const struct dp *dp);
 
+/* The engine backend every context of |dp| runs on (enum dp_srtp_backend_id). */
+unsigned int
+dp_backend(const struct dp *dp);
+
 /* The ethdev port id of port index |port|, or UINT16_MAX. */
 uint16_t
 dp_port_id(const struct dp *dp, unsigned int port);

@@ -87,6 +87,20 @@ struct dp_tent *
 dp_table_lookup(const struct dp_table *t, const struct dp_key *k);
 
 /*
+ * The same with |hash| = dp_key_hash(k) already known: a burst hashes its
+ * keys and prefetches their slots (dp_table_prefetch) before it looks up.
+ */
+struct dp_tent *
+dp_table_lookup_hash(const struct dp_table *t, const struct dp_key *k, uint32_t hash);
+
+/* Start loading the slot a lookup of |hash| begins at. */
+static inline void
+dp_table_prefetch(const struct dp_table *t, uint32_t hash)
+{
+	__builtin_prefetch(&t->ent[hash & t->mask], 0, 3);
+}
+
+/*
  * Add |k| -> (|val|, |owner|, |id|). Returns 0, -DP_E_EXISTS (key present,
  * table unchanged) or -DP_E_LIMIT (table at its maximum).
  */

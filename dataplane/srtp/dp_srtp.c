@@ -178,6 +178,25 @@ dp_srtp_burst(struct dp_srtp_pkt *pkts, unsigned int n)
 		back(&pkts[i]);
 }
 
+void
+dp_srtp_prefetch(const struct dp_srtp_ctx *c)
+{
+	const char *p = (const char *)c;
+
+	/* The header (ops, params, trailer sizes) and the first two lines of priv. */
+	__builtin_prefetch(p, 0, 3);
+	__builtin_prefetch(p + 64, 0, 3);
+	__builtin_prefetch(c->priv, 1, 3);
+	__builtin_prefetch(c->priv + 64, 1, 3);
+}
+
+void
+dp_srtp_prefetch_keys(const struct dp_srtp_ctx *c)
+{
+	if (c->ops->prefetch_keys != NULL)
+		c->ops->prefetch_keys(c);
+}
+
 enum dp_verdict
 dp_srtp_process(struct dp_srtp_ctx *c, uint8_t *data, uint32_t *len, uint32_t room)
 {

@@ -185,6 +185,18 @@ struct dp_srtp_pkt {
 void
 dp_srtp_burst(struct dp_srtp_pkt *pkts, unsigned int n);
 
+/*
+ * Hints for a caller that knows its burst's contexts early (the worker): start
+ * loading what dp_srtp_burst will read of |c|, the context and its state with
+ * dp_srtp_prefetch, then its keys with dp_srtp_prefetch_keys once the first
+ * had time to arrive (where the keys sit is read from the state). No effect
+ * on any result; they never fault. Thread: the context's owner.
+ */
+void
+dp_srtp_prefetch(const struct dp_srtp_ctx *c);
+void
+dp_srtp_prefetch_keys(const struct dp_srtp_ctx *c);
+
 /* One packet: dp_srtp_burst of one. Returns the verdict. */
 enum dp_verdict
 dp_srtp_process(struct dp_srtp_ctx *c, uint8_t *data, uint32_t *len, uint32_t room);

@@ -38,6 +38,8 @@ struct dp_srtp_backend_ops {
 	 * shrinks to the plaintext; pkt->rcc/roc give the trailer's ROC.
 	 */
 	void (*burst)(struct dp_srtp_pkt *pkts, unsigned int n);
+	/* Optional: prefetch the keys a packet of |c| needs (dp_srtp_prefetch_keys). */
+	void (*prefetch_keys)(const struct dp_srtp_ctx *c);
 };
 
 struct dp_srtp_ctx {

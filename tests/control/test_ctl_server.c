@@ -1051,6 +1051,12 @@ Test(control_ctl_server, mcpxd_serves_its_socket_and_shuts_down)
 
 		cr_assert_eq(mcpxctl(NULL, args, out, sizeof(out)), 0, "%s", out);
 		cr_assert_not_null(strstr(out, "index.marks"), "the index store: %s", out);
+		/* The fast engine by default, where this CPU runs it. */
+		cr_assert_eq(dp_srtp_global_init(), 0);
+		cr_assert_not_null(strstr(out, dp_srtp_backend_available(DP_SRTP_BACKEND_NATIVE)
+						       ? "\"backend\": \"native\""
+						       : "\"backend\": \"libsrtp\""),
+				   "the default backend: %s", out);
 	}
 	{
 		/* Key memory: no core dumps, and (as root) every page locked. */

@@ -5,6 +5,8 @@ Standard library only; every sub-command prints JSON and exits 0 or 1."""
 import json
 import os
 import random
+import re
+import shlex
 import socket
 import struct
 import sys
@@ -252,6 +254,144 @@ def ue_from(path, ssrc):
     return 0
 
 
+def ue_rekey(path, ssrc):
+    """A rekey run's report: per media key (in the order given) what was sent
+    and verified under it, the sending switches, and one sender's frames
+    across every key (media_from: a burst that crosses the switch is one run)."""
+    try:
+        c = json.load(open(path))["clients"][0]
+    except Exception:
+        print(json.dumps({"report": False}))
+        return 1
+    want = int(ssrc, 16)
+    out = {"report": True, "ok": bool(c.get("ok")), "failed": c.get("failed") or "",
+           "switches": c.get("key_switches", 0), "sent": c.get("sent", {}).get("frames", 0),
+           "verified": 0, "first": -1, "last": -1, "gaps": 0, "late": 0, "bad": 0,
+           "refused": sum(k.get("refused", 0) for k in c.get("keys", []))}
+    for i, k in enumerate(c.get("keys", [])):
+        for f in ("key_id", "sent", "first_sent", "verified"):
+            out["k%d_%s" % (i + 1, f)] = "%08x" % k[f] if f == "key_id" else k.get(f, 0)
+    for m in c.get("media_from", []):
+        if m.get("ssrc") == want:
+            for f in ("verified", "first", "last", "gaps", "late", "bad"):
+                out[f] = m.get(f, 0)
+    print(json.dumps(out))
+    return 0
+
+
+# ---- k. kill -9 and restart: the server's output again, indices compared ---
+
+def pcap_ts_frames(path):
+    """(time in seconds, frame) of every frame of a capture."""
+    data = open(path, "rb").read()
+    if len(data) < 24:
+        return []
+    magic = struct.unpack("<I", data[:4])[0]
+    end = "<" if magic in (0xa1b2c3d4, 0xa1b23c4d) else ">"
+    div = 1e9 if magic in (0xa1b23c4d, 0x4d3cb2a1) else 1e6
+    off, res = 24, []
+    while off + 16 <= len(data):
+        sec, frac, incl, _ = struct.unpack(end + "IIII", data[off:off + 16])
+        res.append((sec + frac / div, data[off + 16:off + 16 + incl]))
+        off += 16 + incl
+    return res
+
+
+def replay(path, server, ports, send):
+    """What the server sent towards the secure side in a plain capture (UDP
+    from |server|, source port in |ports|): counted per destination, and with
+    |send| = "send" sent again, byte for byte, from the same address and ports
+    at the captured pace. The worst case for the appliance's protect side: the
+    same SSRCs, SEQs and payloads as before. Nobody's key is used (the plain
+    side has none): a client sending the same SEQs again would itself repeat
+    its own (key, SSRC, index)."""
+    ports = [int(p) for p in ports.split(",")]
+    out = []
+    for ts, f in pcap_ts_frames(path):
+        u = udp_of(f)
+        if u is not None and u[0] == server and u[1] in ports:
+            out.append((ts, u))
+    res = {"packets": len(out), "media": {}, "floor": {}}
+    for _, u in out:
+        d = res["media" if u[1] == ports[0] else "floor"]
+        k = u[2].replace(".", "_")     # the rig's jget splits paths at dots
+        d[k] = d.get(k, 0) + 1
+    if send == "send":
+        socks = {}
+        for p in ports:
+            socks[p] = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            socks[p].setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            socks[p].bind((server, p))
+        t0, c0 = time.monotonic(), out[0][0] if out else 0
+        for ts, u in out:
+            wait = (ts - c0) - (time.monotonic() - t0)
+            if wait > 0:
+                time.sleep(wait)
+            try:
+                socks[u[1]].sendto(u[4], (u[2], u[3]))
+            except OSError:
+                pass    # an ICMP unreachable from an earlier datagram: not ours to judge
+    print(json.dumps(res))
+    return 0 if out else 1
+
+
+def index_check(path, server, media_port, floor_port, split):
+    """What mcpxd protected towards the clients (UDP from |server|'s media or
+    floor port in the secure capture), split into two runs at time |split|:
+    SRTP's full index is ROC (RCCm3 trailer, the last 4 octets, after the
+    8-octet MKI) << 16 | SEQ; SRTCP's is the E||index word before the 4-octet
+    MKI. No (MKI, SSRC, index) may occur in both runs; within one run only the
+    identical copies to several members may share one. Figures: packets per
+    run, and for each kind the highest run-1 and the lowest run-2 index of
+    every (MKI, SSRC) present in both."""
+    split = float(split)
+    seen = {}       # (kind, mki, ssrc, index) -> (run, payload)
+    res = {"media1": 0, "media2": 0, "floor1": 0, "floor2": 0, "repeat_across": 0,
+           "repeat_within": 0, "copies": 0}
+    hi = {}         # (kind, mki, ssrc) -> [max run 1, min run 2]
+    for ts, f in pcap_ts_frames(path):
+        u = udp_of(f)
+        if u is None or u[0] != server:
+            continue
+        pl = u[4]
+        if u[1] == int(media_port) and len(pl) >= 12 + 28 and pl[0] >> 6 == 2:
+            kind, mki, ssrc = "media", pl[-12:-4], pl[8:12]
+            idx = struct.unpack(">I", pl[-4:])[0] << 16 | struct.unpack(">H", pl[2:4])[0]
+        elif u[1] == int(floor_port) and len(pl) >= 8 + 24 and pl[1] in range(200, 205):
+            kind, mki, ssrc = "floor", pl[-4:], pl[4:8]
+            idx = struct.unpack(">I", pl[-8:-4])[0] & 0x7FFFFFFF
+        else:
+            continue
+        run = 1 if ts < split else 2
+        res["%s%d" % (kind, run)] += 1
+        k = (kind, mki, ssrc, idx)
+        if k in seen:
+            if seen[k][0] != run:
+                res["repeat_across"] += 1
+            elif seen[k][1] != pl:
+                res["repeat_within"] += 1
+            else:
+                res["copies"] += 1
+        else:
+            seen[k] = (run, pl)
+        h = hi.setdefault((kind, mki, ssrc), [-1, -1])
+        if run == 1:
+            h[0] = max(h[0], idx)
+        elif h[1] < 0 or idx < h[1]:
+            h[1] = idx
+    for kind in ("media", "floor"):
+        both = [h for k, h in hi.items() if k[0] == kind and h[0] >= 0 and h[1] >= 0]
+        res[kind + "_keys"] = len(both)
+        res[kind + "_below"] = sum(1 for h in both if h[1] <= h[0])
+        res[kind + "_max1"] = max((h[0] for h in both), default=-1)
+        res[kind + "_min2"] = min((h[1] for h in both), default=-1)
+    res["ok"] = res["repeat_across"] == 0 and res["repeat_within"] == 0 and \
+        res["media_keys"] >= 1 and res["floor_keys"] >= 1 and \
+        res["media_below"] == 0 and res["floor_below"] == 0
+    print(json.dumps(res))
+    return 0 if res["ok"] else 1
+
+
 # ---- e. the secure capture decrypted offline (mcpxd's pcap mode) ----------
 
 def offline_streams(work, out, *reqs):
@@ -345,11 +485,37 @@ def offline_check(secure, decrypted, plain, ports, evil):
     return 0 if res["ok"] else 1
 
 
+def shell_vars(prefix, text):
+    """A JSON object's scalars as shell assignments (PREFIX_key=value, nested
+    keys joined by _ and made name-safe), for eval: one Python start for every
+    figure of a check, not one each."""
+    try:
+        d = json.loads(text)
+    except Exception:
+        d = {}
+    out = []
+
+    def walk(x, name):
+        if isinstance(x, dict):
+            for k, v in x.items():
+                walk(v, name + "_" + re.sub(r"[^A-Za-z0-9_]", "_", str(k)))
+        elif isinstance(x, bool):
+            out.append("%s=%s" % (name, "true" if x else "false"))
+        elif isinstance(x, (int, float, str)):
+            out.append("%s=%s" % (name, shlex.quote(str(x))))
+
+    walk(d, prefix)
+    print("\n".join(out))
+    return 0
+
+
 CMDS = {"voice-marker": voice_marker, "udp-echo": udp_echo, "udp-probe": udp_probe, "counters": counters,
         "secure-check": secure_check, "plain-check": plain_check,
         "grab": grab, "inject": inject,
         "counters-moved": counters_moved, "ue-from": ue_from,
-        "offline-streams": offline_streams, "offline-check": offline_check}
+        "offline-streams": offline_streams, "offline-check": offline_check,
+        "ue-rekey": ue_rekey, "replay": replay, "index-check": index_check,
+        "shell-vars": shell_vars}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in CMDS:

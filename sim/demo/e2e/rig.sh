@@ -7,8 +7,9 @@
 # of both sides, hostile traffic. mcpxd holds only its sealed key store and
 # gets every stream as an I_MESSAGE through its control socket (mcpxctl
 # mikey install): no raw key crosses to it. Group floor control runs as SRTCP
-# under each client's CSK. Each step is a check with its figures; the exit
-# status is 0 only if every check held. This is ./mcpx demo.
+# under each client's CSK. A GMK rekey mid-call, and mcpxd killed (-9) and
+# restarted without reusing an index. Each step is a check with its figures;
+# the exit status is 0 only if every check held. This is ./mcpx demo.
 #
 #   rig.sh [--build DIR] [--test] [--keep]
 #
@@ -105,6 +106,9 @@ for k in sys.argv[2].split("."):
     d = d[int(k)] if isinstance(d, list) else d.get(k, 0) if isinstance(d, dict) else 0
 print(d if not isinstance(d, bool) else str(d).lower())' "$1" "$2"; }
 nsx() { local n=$1; shift; ip netns exec "$n" "$@"; }
+jvars() {	# jvars PREFIX JSON: its figures as PREFIX_key=value, for eval (one python run)
+	python3 "$here/e2e.py" shell-vars "$1" "$2"
+}
 
 export MCPX_PASSPHRASE="e2e-$P-$RANDOM$RANDOM"
 MC=kms.example.org
@@ -194,9 +198,9 @@ SRV_IP=10.77.0.100 DAVE_IP=10.77.0.104 EVIL_IP=10.77.0.66
 A_IP=10.77.0.1 B_IP=10.77.0.2 C_IP=10.77.0.3
 S_A=a11ce001 S_B=b0b00002 S_C=ca201003 S_APC=a11cec01 S_DAVE=da7e0004 S_SRV=6d637078
 GM=5000 GF=5001 PM=5010 PF=5011
-guk_of() {	# guk_of URI: the member's GUK-ID as the GMS announced it (public)
+guk_of() {	# guk_of URI [GMS_OUT]: the member's GUK-ID as the GMS announced it (public)
 	local h
-	h=$(grep -F "# GMK for $1, GUK-ID " "$W/gmk.out" | sed 's/.*GUK-ID //')
+	h=$(grep -F "# GMK for $1, GUK-ID " "$W/${2:-gmk.out}" | sed 's/.*GUK-ID //')
 	[ -n "$h" ] && echo $((16#$h))
 }
 raw_msg() {	# raw_msg B64FILE OUT: the I_MESSAGE octets mcpxctl --msg takes
@@ -207,21 +211,23 @@ mem() {	# mem ADDR:PORT...: a JSON members array
 	for m in "$@"; do out="$out${out:+,}{\"addr\":\"${m%%:*}\",\"port\":${m#*:}}"; done
 	echo "[$out]"
 }
-plan_step() {
+gmk_streams() {	# gmk_streams GMS_OUT: a GMK's streams, the senders' GUK-IDs from GMS_OUT
 	local x g
+	echo '['
+	for x in alice:$S_A bob:$S_B carol:$S_C; do
+		g=$(guk_of "sip:${x%%:*}@example.org" "$1") || return 1
+		echo "{\"dir\":\"unprotect\",\"proto\":\"rtp\",\"ssrc\":\"0x${x#*:}\",\"port\":$GM,\"cs_id\":4,\"guk_id\":$g,\"replay_window\":128},"
+	done
+	echo "{\"dir\":\"protect\",\"proto\":\"rtp\",\"ssrc\":\"0x$S_A\",\"members\":$(mem $B_IP:42010 $C_IP:42020)},"
+	echo "{\"dir\":\"protect\",\"proto\":\"rtp\",\"ssrc\":\"0x$S_B\",\"members\":$(mem $A_IP:42000 $C_IP:42020)}"
+	echo ']'
+}
+plan_step() {
+	local x
 	raw_msg "$W/gmk-appliance.b64" "$W/gmk-appliance.mikey"
 	raw_msg "$W/pck.b64" "$W/pck.mikey"
 	raw_msg "$W/gmk-bob.b64" "$W/gmk-bob.mikey"
-	{
-		echo '['
-		for x in alice:$S_A bob:$S_B carol:$S_C; do
-			g=$(guk_of "sip:${x%%:*}@example.org") || return 1
-			echo "{\"dir\":\"unprotect\",\"proto\":\"rtp\",\"ssrc\":\"0x${x#*:}\",\"port\":$GM,\"cs_id\":4,\"guk_id\":$g,\"replay_window\":128},"
-		done
-		echo "{\"dir\":\"protect\",\"proto\":\"rtp\",\"ssrc\":\"0x$S_A\",\"members\":$(mem $B_IP:42010 $C_IP:42020)},"
-		echo "{\"dir\":\"protect\",\"proto\":\"rtp\",\"ssrc\":\"0x$S_B\",\"members\":$(mem $A_IP:42000 $C_IP:42020)}"
-		echo ']'
-	} >"$W/gmk-streams.json"
+	gmk_streams gmk.out >"$W/gmk-streams.json" || return 1
 	cat >"$W/pck-streams.json" <<JSON
 [{"dir":"unprotect","proto":"rtp","ssrc":"0x$S_APC","port":$PM,"cs_id":0,"replay_window":128},
  {"dir":"unprotect","proto":"rtcp","ssrc":"0x$S_APC","port":$PF,"cs_id":0,"replay_window":128},
@@ -273,19 +279,24 @@ nsx "$NSS" ethtool -K eth0 tx off >/dev/null
 nsx "$NSS" ip link set eth0 up
 for x in s0 s1 p1; do nsx "$NSD" ethtool -K "$x" tx off rx off >/dev/null 2>&1 || true; done
 
-nsx "$NSD" "$MCPXD" --no-huge --no-shconf -m 512 --no-pci -l 0-1 --file-prefix "$P" \
-	--log-level=lib.eal:error \
-	--vdev=net_af_packet0,iface=s1 --vdev=net_af_packet1,iface=p1 -- \
-	--pair 0:1 --workers 1 --idle-sleep-us 50 \
-	--control "$W/control.sock" --key-store "$W/appliance.store" --state-dir "$W/state" \
-	>"$W/mcpxd.log" 2>&1 &
-PIDS+=($!)
-MCPXD_PID=$!
-for _ in $(seq 1 100); do
-	grep -q running "$W/mcpxd.log" && break
-	kill -0 $MCPXD_PID 2>/dev/null || break
-	sleep 0.1
-done
+mcpxd_start() {	# mcpxd_start LOG: the live mcpxd (also its restart in k.); waits for it
+	MCPXD_LOG=$W/$1
+	# ip netns exec execs mcpxd (no fork): $! is mcpxd itself, for kill -9 in k.
+	ip netns exec "$NSD" "$MCPXD" --no-huge --no-shconf -m 512 --no-pci -l 0-1 --file-prefix "$P" \
+		--log-level=lib.eal:error \
+		--vdev=net_af_packet0,iface=s1 --vdev=net_af_packet1,iface=p1 -- \
+		--pair 0:1 --workers 1 --idle-sleep-us 50 \
+		--control "$W/control.sock" --key-store "$W/appliance.store" --state-dir "$W/state" \
+		>"$MCPXD_LOG" 2>&1 &
+	PIDS+=($!)
+	MCPXD_PID=$!
+	for _ in $(seq 1 100); do
+		grep -q running "$MCPXD_LOG" && break
+		kill -0 $MCPXD_PID 2>/dev/null || break
+		sleep 0.05
+	done
+}
+mcpxd_start mcpxd.log
 h=$("${CTL[@]}" health 2>&1) || true
 if grep -q running "$W/mcpxd.log" && [ "$(jget "$h" key_store)" = true ]; then
 	check OK "mcpxd up on net_af_packet s1 (secure) / p1 (plain), sealed store" \
@@ -297,10 +308,10 @@ fi
 
 # ---- keys into mcpxd through its control socket ------------------------------------
 step "keys into mcpxd: mcpxctl mikey install (I_MESSAGE + streams, no keys; mcpxd opens them)"
-ctl_install() {	# ctl_install WHAT MSG STREAMS PURPOSE: one mcpxctl mikey install, one check
+ctl_install() {	# ctl_install WHAT MSG STREAMS PURPOSE [MCPXCTL ARGS]: one install, one check
 	local out r
 	if out=$("${CTL[@]}" mikey install --msg "$W/$2" --streams "$W/$3" --purpose "$4" \
-		2>"$W/$3.err"); then
+		"${@:5}" 2>"$W/$3.err"); then
 		r=OK
 	else
 		r=FAIL
@@ -356,10 +367,12 @@ check $r "mcpxd holds the streams mcpxctl installed, and no key came over" \
 	"streams $n_st, raw keys in requests: $(cat "$W"/*-streams.json | grep -c master_ || true)"
 counters() { $PY counters "$P"; }
 
-nsx "$NSD" dumpcap -q -P -i s0 -w "$W/secure.pcap" >/dev/null 2>&1 &
+# ip netns exec, not nsx, wherever a pid is stopped later: a function in the
+# background is a subshell, and stopping it would leave its child running
+ip netns exec "$NSD" dumpcap -q -P -i s0 -w "$W/secure.pcap" >/dev/null 2>&1 &
 PIDS+=($!)
 CAP_S=$!
-nsx "$NSS" dumpcap -q -P -i eth0 -w "$W/plain.pcap" >/dev/null 2>&1 &
+ip netns exec "$NSS" dumpcap -q -P -i eth0 -w "$W/plain.pcap" >/dev/null 2>&1 &
 PIDS+=($!)
 CAP_P=$!
 sleep 1
@@ -394,7 +407,7 @@ group pc1=$PM,$PF,private
 member pc1/$U_ALICE=$A_IP:42100,42101
 member pc1/$U_DAVE=$DAVE_IP:42030,42031
 CONF
-nsx "$NSS" "$SRV" --config "$W/server.conf" --json >"$W/server.json" 2>"$W/server.err" &
+ip netns exec "$NSS" "$SRV" --config "$W/server.conf" --json >"$W/server.json" 2>"$W/server.err" &
 PIDS+=($!)
 SRV_PID=$!
 sleep 0.3
@@ -707,10 +720,251 @@ m=$($PY counters-moved "$W/c4.json" "$W/c5.json") && ok=OK || ok=FAIL
 check $ok "mcpxd's counters did not move: the traffic never crossed it" \
 	"$(jget "$m" moved) counters moved$( [ $ok = OK ] || echo ": $(jget "$m" which)")"
 
+# ---- i. GMK rekey mid-call ----------------------------------------------------------
+# The GMS makes GMK2 for every member, active from ACT (a whole second, Unix
+# time). mcpxd gets it as a rekey of GMK1: GMK2's receive streams at once,
+# its protect streams standby until ACT, then switched between two packets;
+# GMK1's streams go GRACE s later. alice holds both GMKs and talks across ACT
+# (her client moves to GMK2 between two frames); bob and carol hold both and
+# receive by MKI: one run of frames, no gap at the switch.
+step "i. GMK rekey mid-call: GMK2 from the GMS, mcpxd switches at its activation," \
+	"alice talks across it"
+ip netns exec "$NSS" "$SRV" --config "$W/server.conf" --json >"$W/server-2.json" \
+	2>"$W/server-2.err" &
+PIDS+=($!)
+SRV_PID=$!
+NR=200 GRACE=2
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+sleep_until() {	# sleep_until UNIX_MS
+	local d=$(($1 - $(now_ms)))
+	[ $d -le 0 ] || sleep "$((d / 1000)).$(printf %03d $((d % 1000)))"
+}
+sid() {	# sid STREAMS_FILE N: the id mcpxd gave the Nth stream (from 1) of the request
+	python3 -c 'import json,sys
+print(json.load(open(sys.argv[1]))["streams"][int(sys.argv[2]) - 1]["id"])' "$W/$1.reply" "$2"
+}
+t=$(now_ms)
+ACT=$(((t + 2000 + 999) / 1000))	# 2 to 3 s ahead
+gmk2_step() {
+	local u n=0
+	"$KEYS" gms gmk --store "$W/gms.store" --user $U_GMS --group sip:fire@example.org \
+		--activation $ACT --member $U_ALICE --member $U_BOB --member $U_CAROL \
+		--member $U_APP --member-kms $SG >"$W/gmk2.out" || return 1
+	for u in alice bob carol appliance; do
+		n=$((n + 2))
+		sed -n "${n}p" "$W/gmk2.out" >"$W/gmk2-$u.b64"
+	done
+	raw_msg "$W/gmk2-appliance.b64" "$W/gmk2-appliance.mikey"
+	gmk_streams gmk2.out >"$W/gmk2-streams.json"
+}
+gmk2_step 2>"$W/gmk2.err" && ok=OK || ok=FAIL
+check $ok "GMS: GMK2 for alice, bob, carol and the appliance" \
+	"activation $ACT (in $((ACT * 1000 - t)) ms), made in $(($(now_ms) - t)) ms"
+ctl_install "GMK2 into mcpxd: replaces GMK1, switch at activation, grace ${GRACE} s" \
+	gmk2-appliance.mikey gmk2-streams.json 0 --replaces "$GMKID" --activate-at $ACT \
+	--grace $GRACE
+OLD_P=$(sid gmk-streams.json 4) NEW_P=$(sid gmk2-streams.json 4)	# alice's, towards bob, carol
+"${CTL[@]}" stream get "$OLD_P" >"$W/r-old0.json" 2>/dev/null || true
+# the listeners linger until alice's burst (2 s) starts, 1 s before the activation
+lg=$((ACT * 1000 - $(now_ms)))
+LINGER=$lg ue_run "$NSB" bob r-bob --local $B_IP:42010 --server $SRV_IP:$GM \
+	--gmk "$W/gmk-bob.b64" --gmk "$W/gmk2-bob.b64" --key "$W/csk-bob.b64" \
+	--ssrc $S_B --expect-senders 1 --expect-frames $NR &
+pb=$!
+LINGER=$lg ue_run "$NSC" carol r-carol --local $C_IP:42020 --server $SRV_IP:$GM \
+	--gmk "$W/gmk-carol.b64" --gmk "$W/gmk2-carol.b64" --key "$W/csk-carol.b64" \
+	--ssrc $S_C --expect-senders 1 --expect-frames $NR &
+pc=$!
+PIDS+=("$pb" "$pc")
+bound "$NSB" 42010 && bound "$NSC" 42020 || true
+ta=$((ACT * 1000 - 1000 - $(now_ms)))
+LINGER=500 ue_run "$NSA" alice r-alice --local $A_IP:42000 --server $SRV_IP:$GM \
+	--gmk "$W/gmk-alice.b64" --gmk "$W/gmk2-alice.b64" --key "$W/csk-alice.b64" \
+	--ssrc $S_A --seq-start 30000 --talk $NR --rate 100 --floor --talk-at $((ta > 0 ? ta : 0)) &
+pa=$!
+PIDS+=("$pa")
+sleep_until $((ACT * 1000 - 250))
+"${CTL[@]}" stream get "$OLD_P" >"$W/r-old.json" 2>/dev/null || true
+"${CTL[@]}" stream get "$NEW_P" >"$W/r-new.json" 2>/dev/null || true
+"${CTL[@]}" health >"$W/r-health1.json" 2>/dev/null || true
+rc_a=0 rc_b=0 rc_c=0
+wait $pa || rc_a=$?
+sleep_until $(((ACT + GRACE) * 1000 + 300))
+wait $pb || rc_b=$?
+wait $pc || rc_c=$?
+"${CTL[@]}" stream get "$NEW_P" >"$W/r-new2.json" 2>/dev/null || true
+"${CTL[@]}" health >"$W/r-health2.json" 2>/dev/null || true
+r=$(python3 - "$W" "$OLD_P" "$NEW_P" <<'PYX'
+import json, sys
+w = sys.argv[1]
+def rd(f):
+    try:
+        return json.load(open(w + "/" + f))
+    except Exception:
+        return {}
+o, n, h = rd("r-old.json").get("stream", {}), rd("r-new.json").get("stream", {}), rd("r-health1.json")
+o0 = rd("r-old0.json").get("stream", {})
+rk = h.get("rekeys", [])
+fw = lambda s: s.get("verdicts", {}).get("fwd", 0)
+ok = o.get("state") == "active" and fw(o) > fw(o0) and n.get("state") == "standby" and \
+    fw(n) == 0 and len(rk) == 1 and not rk[0].get("switched")
+print("%s|GMK1's %s (stream %s) fwd +%d, GMK2's %s (stream %s) fwd %d; rekeys %d, switched %s, streams %d"
+      % ("OK" if ok else "FAIL", o.get("state"), sys.argv[2], fw(o) - fw(o0), n.get("state"), sys.argv[3], fw(n),
+         len(rk), str(rk[0].get("switched")).lower() if rk else "-", h.get("streams", 0)))
+PYX
+)
+check "${r%%|*}" "mcpxd 250 ms before: GMK1 protects, GMK2 standby, rekey pending" "${r#*|}"
+eval "$(jvars a "$($PY ue-rekey "$W/r-alice.json" 0x$S_A)")"
+[ $rc_a -eq 0 ] && [ "${a_switches:-0}" -eq 1 ] && [ "${a_k1_sent:-0}" -ge 1 ] &&
+	[ "${a_k2_sent:-0}" -ge 1 ] && [ "${a_k2_first_sent:-0}" -eq "$a_k1_sent" ] &&
+	[ $((a_k1_sent + a_k2_sent)) -eq $NR ] && ok=OK || ok=FAIL
+check $ok "alice sent under GMK1, then GMK2: one switch, between two frames" \
+	"GMK1 ${a_k1_key_id:-?} ${a_k1_sent:-0}, GMK2 ${a_k2_key_id:-?} ${a_k2_sent:-0} from frame ${a_k2_first_sent:--1}, switches ${a_switches:-0}"
+for who in bob:$rc_b carol:$rc_c; do
+	unset "${!l_@}"
+	eval "$(jvars l "$($PY ue-rekey "$W/r-${who%%:*}.json" 0x$S_A)")"
+	[ "${who#*:}" -eq 0 ] && [ "${l_verified:-0}" -eq $NR ] && [ "$l_gaps" -eq 0 ] &&
+		[ "$l_bad" -eq 0 ] && [ "$l_late" -eq 0 ] && [ "$l_refused" -eq 0 ] &&
+		[ "${l_k1_verified:-0}" -ge 1 ] && [ "${l_k2_verified:-0}" -ge 1 ] && ok=OK || ok=FAIL
+	check $ok "${who%%:*}: every frame verified across the switch, not a packet lost" \
+		"verified ${l_verified:-0} = GMK1 ${l_k1_verified:-0} + GMK2 ${l_k2_verified:-0}, gaps ${l_gaps:-?}, bad ${l_bad:-?}, late ${l_late:-?}, refused ${l_refused:-?}"
+done
+r=$(python3 - "$W" "$NEW_P" "${CTL[@]}" <<'PYX'
+import json, subprocess, sys
+w = sys.argv[1]
+def rd(f):
+    try:
+        return json.load(open(w + "/" + f))
+    except Exception:
+        return {}
+old = [s["id"] for s in rd("gmk-streams.json.reply").get("streams", [])]
+h1, h2, n = rd("r-health1.json"), rd("r-health2.json"), rd("r-new2.json").get("stream", {})
+left = 0    # GMK1's streams mcpxd still finds (stream.get of each id)
+for i in old:
+    p = subprocess.run(sys.argv[3:] + ["stream", "get", str(i)], capture_output=True)
+    left += p.returncode == 0
+fwd = n.get("verdicts", {}).get("fwd", 0)
+ok = left == 0 and not h2.get("rekeys") and n.get("state") == "active" and fwd > 0 and \
+    h2.get("streams", 0) == h1.get("streams", 0) - len(old)
+print("%s|GMK1's streams left %d of %d, streams %d -> %d, rekeys %d, GMK2's protect stream %s fwd %d"
+      % ("OK" if ok else "FAIL", left, len(old), h1.get("streams", 0), h2.get("streams", 0),
+         len(h2.get("rekeys", [])), n.get("state"), fwd))
+PYX
+)
+check "${r%%|*}" "after the grace: GMK1's streams gone, GMK2 protects" "${r#*|}"
+
+# ---- k. kill -9 and restart ----------------------------------------------------------
+# bob talks through the server; mcpxd protects the server's copies towards
+# alice and carol under GMK2 (the appliance's sender key) and the server's
+# floor control under each CSK, and is killed (-9) mid-burst. Restarted with
+# the same options and --state-dir, it gets the same keys again (no
+# --replaces). Then the server sends its run-1 output once more, byte for
+# byte from the plain capture (the same SSRCs, SEQs and payloads: the worst
+# case; a second mcpx-ue burst from the same SEQ would make bob himself repeat
+# his own (key, SSRC, index)). Each protect stream must start above its
+# persisted mark: SRTP on a higher ROC, SRTCP at a higher index.
+step "k. kill -9 and restart: mcpxd resumes above the index marks it persisted (--state-dir)"
+NK=100 SEQ_K=50000
+cap_ready() {	# cap_ready ERRFILE: dumpcap says it is capturing (3 s at most)
+	local i
+	for i in $(seq 1 60); do
+		grep -q '^Capturing on' "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+ip netns exec "$NSD" dumpcap -P -i s0 -w "$W/restart.pcap" >/dev/null 2>"$W/restart.cap" &
+PIDS+=($!)
+CAP_S=$!
+ip netns exec "$NSS" dumpcap -P -i eth0 -w "$W/restart-plain.pcap" >/dev/null \
+	2>"$W/restart-plain.cap" &
+PIDS+=($!)
+CAP_P=$!
+cap_ready "$W/restart.cap" && cap_ready "$W/restart-plain.cap" || true
+B_P=$(sid gmk2-streams.json 5)	# GMK2's protect stream of bob's media
+LINGER=300 ue_run "$NSB" bob k-bob --local $B_IP:42010 --server $SRV_IP:$GM \
+	--gmk "$W/gmk2-bob.b64" --key "$W/csk-bob.b64" --ssrc $S_B --seq-start $SEQ_K \
+	--talk $NK --rate 100 --floor --duration 5000 &
+pb=$!
+PIDS+=("$pb")
+fk=0
+for _ in $(seq 1 100); do	# while he talks: once mcpxd has protected 25 of his frames
+	fk=$(jget "$("${CTL[@]}" stream get "$B_P" 2>/dev/null || echo '{}')" stream.verdicts.fwd)
+	[ "$fk" -ge 25 ] && break
+	sleep 0.03
+done
+kill -9 "$MCPXD_PID" 2>/dev/null && ok=OK || ok=FAIL
+wait "$MCPXD_PID" 2>/dev/null || true
+kill -0 "$MCPXD_PID" 2>/dev/null && ok=FAIL
+check $ok "kill -9 mcpxd while bob talks through it" \
+	"pid $MCPXD_PID, bob's protect stream at fwd $fk when last read (copies to alice, carol)"
+wait $pb || true	# his floor release never came back: not judged here
+stop $SRV_PID $CAP_P
+t=$(now_ms)
+RUN2_T=$(date +%s.%N)	# the runs' border in the capture: the old mcpxd is gone, the new not up
+mcpxd_start mcpxd-2.log
+n_ok=0
+for x in gmk2-appliance.mikey:gmk2-streams.json:0 csk-alice.mikey:csk-alice-streams.json:2 \
+	csk-bob.mikey:csk-bob-streams.json:2 csk-carol.mikey:csk-carol-streams.json:2; do
+	IFS=: read -r m f pu <<<"$x"
+	"${CTL[@]}" mikey install --msg "$W/$m" --streams "$W/$f" --purpose "$pu" \
+		>"$W/$f.reply2" 2>&1 && n_ok=$((n_ok + 1))
+done
+eval "$(jvars h "$("${CTL[@]}" health 2>/dev/null)")"
+grep -q running "$MCPXD_LOG" && [ $n_ok -eq 4 ] && [ "${h_streams:-0}" -eq 11 ] &&
+	[ "${h_index_marks:-0}" -ge 1 ] && ok=OK || ok=FAIL
+check $ok "restarted (same options, same --state-dir), keys again, no --replaces" \
+	"up and GMK2 + 3 CSKs installed in $(($(now_ms) - t)) ms, streams ${h_streams:-0}, index marks ${h_index_marks:-0}"
+eval "$(jvars rp "$($PY replay "$W/restart-plain.pcap" $SRV_IP $GM,$GF count)")"
+A_=${A_IP//./_} B_=${B_IP//./_} C_=${C_IP//./_}
+nka=$(eval echo "\${rp_media_$A_:-0}") nkc=$(eval echo "\${rp_media_$C_:-0}")
+nf=$(eval echo "\${rp_floor_$A_:-0}/\${rp_floor_$B_:-0}/\${rp_floor_$C_:-0}")
+LINGER=800 ue_run "$NSA" alice k-alice --local $A_IP:42000 --server $SRV_IP:$GM --gmk "$W/gmk2-alice.b64" \
+	--key "$W/csk-alice.b64" --ssrc $S_A --expect-senders 1 --expect-frames "$nka" &
+pa=$!
+LINGER=800 ue_run "$NSC" carol k-carol --local $C_IP:42020 --server $SRV_IP:$GM --gmk "$W/gmk2-carol.b64" \
+	--key "$W/csk-carol.b64" --ssrc $S_C --expect-senders 1 --expect-frames "$nkc" &
+pc=$!
+PIDS+=("$pa" "$pc")
+bound "$NSA" 42000 && bound "$NSC" 42020 || true
+sleep 0.3	# the keys are read after the sockets are bound
+ip netns exec "$NSS" $PY replay "$W/restart-plain.pcap" $SRV_IP $GM,$GF send >/dev/null &&
+	ok=OK || ok=FAIL
+check $ok "the server sends its run-1 output again: same SSRC, SEQs, payloads" \
+	"media $nka to alice, $nkc to carol; floor $nf to alice/bob/carol"
+rc_a=0 rc_c=0
+wait $pa || rc_a=$?
+wait $pc || rc_c=$?
+stop $CAP_S
+for who in alice:$rc_a:$nka carol:$rc_c:$nkc; do
+	IFS=: read -r u rc n <<<"$who"
+	unset "${!l_@}"
+	eval "$(jvars l "$($PY ue-from "$W/k-$u.json" 0x$S_B)")"
+	[ "$rc" -eq 0 ] && [ "${l_verified:-0}" -eq "$n" ] && [ "$l_bad" -eq 0 ] &&
+		[ "$l_refused" -eq 0 ] && [ "${l_floor_rx_Floor_Taken:-0}" -ge 1 ] && ok=OK || ok=FAIL
+	check $ok "$u: run 2 verified (its higher ROC from the RCCm3 trailer)" \
+		"verified ${l_verified:-0} (frames ${l_first:-?}-${l_last:-?}), bad ${l_bad:-?}, gaps ${l_gaps:-?}, refused ${l_refused:-?}, Floor Taken ${l_floor_rx_Floor_Taken:-0}"
+done
+eval "$(jvars x "$($PY index-check "$W/restart.pcap" $SRV_IP $GM $GF "$RUN2_T")")"
+[ "${x_repeat_across:-1}" -eq 0 ] && [ "$x_repeat_within" -eq 0 ] && [ "$x_media1" -ge 1 ] &&
+	[ "$x_media2" -ge 1 ] && [ "$x_floor1" -ge 1 ] && [ "$x_floor2" -ge 1 ] && ok=OK || ok=FAIL
+check $ok "no (MKI, SSRC, index) of mcpxd's in both runs" \
+	"run 1: media ${x_media1:-0}, floor ${x_floor1:-0}; run 2: media ${x_media2:-0}, floor ${x_floor2:-0}; repeated ${x_repeat_across:-?}, copies ${x_copies:-?}"
+[ "${x_ok:-false}" = true ] && ok=OK || ok=FAIL
+check $ok "run 2 starts above run 1: SRTP on a higher ROC, SRTCP higher" \
+	"SRTP $(printf 0x%x "${x_media_max1:-0}") -> $(printf 0x%x "${x_media_min2:-0}") (ROC $((x_media_max1 >> 16)) -> $((x_media_min2 >> 16))), SRTCP ${x_floor_max1:-?} -> ${x_floor_min2:-?} (${x_floor_keys:-0} CSKs)"
+nb=$(python3 -c 'import json,sys
+try: print(json.load(open(sys.argv[1]))["clients"][0]["sent"]["frames"])
+except Exception: print(0)' "$W/k-bob.json")
+lost=$((nb - nka))
+[ "$nka" -ge 1 ] && [ $lost -ge 1 ] && ok=OK || ok=FAIL
+check $ok "lost around the kill (bob's frames the server never got)" \
+	"bob sent $nb, the server forwarded $nka, lost $lost while mcpxd was down"
+
 # ---- summary --------------------------------------------------------------------------
 ns_stop "$NSD"
 step "mcpxd at exit:"
-grep -E '^  port|^mcpxd: rx' "$W/mcpxd.log" | sed 's/^/  /' || true
+grep -E '^  port|^mcpxd: rx' "$MCPXD_LOG" | sed 's/^/  /' || true
 secs=$(( ($(date +%s%N) - T0) / 1000000 ))
 if [ $FAILED -eq 0 ]; then
 	printf '\nPASSED: %d checks in %d.%03d s\n' $NCHECK $((secs / 1000)) $((secs % 1000))
