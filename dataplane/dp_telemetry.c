@@ -67,6 +67,7 @@ worker_dict(const struct dp_worker_counters *c)
 	rte_tel_data_add_dict_u64(d, "index_held", c->index_held);
 	rte_tel_data_add_dict_u64(d, "cmds", c->cmds);
 	rte_tel_data_add_dict_u64(d, "cmd_errors", c->cmd_errors);
+	rte_tel_data_add_dict_u64(d, "busy_cycles", c->busy_cycles);
 	return d;
 }
 

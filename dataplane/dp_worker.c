@@ -833,11 +833,15 @@ dp_worker_main(void *arg)
 
 	w->punt_last_tsc = rte_rdtsc();
 	while (likely(!atomic_load_explicit(&dp->stop_rx, memory_order_relaxed))) {
+		uint64_t t0 = rte_rdtsc();
+
 		dp_worker_drain_cmds(w);
 		got = poll_rx(w);
 		got += poll_handoff(w);
 		w->c.loops++;
-		if (got == 0 && dp->cfg.idle_sleep_us != 0)
+		if (got != 0)
+			w->c.busy_cycles += rte_rdtsc() - t0;	/* the whole loop, polls included */
+		else if (dp->cfg.idle_sleep_us != 0)
 			rte_delay_us_sleep(dp->cfg.idle_sleep_us);
 	}
 	/* Drain: once every worker is past its last RX, only handoffs remain. */

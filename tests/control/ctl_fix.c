@@ -12,6 +12,7 @@
 #include <criterion/criterion.h>
 #include <sodium.h>
 
+#include "ctl_cli.h"
 #include "ctl_fix.h"
 #include "dp_testlib.h"
 #include "keys_period.h"
@@ -388,39 +389,14 @@ fix_learn_counter(struct fix *f, const char *name)
 	return v;
 }
 
+static void
+serve_fix(void *arg, int ms)
+{
+	ctl_server_poll(((struct fix *)arg)->srv, ms);
+}
+
 int
 fix_mcpxctl(struct fix *f, const char *const *args, char *out, size_t outlen)
 {
-	char *argv[24], log[] = "/tmp/mcpx-fixcliXXXXXX";
-	const char *bin = getenv("MCPXCTL");
-	unsigned int n = 0, t;
-	int st = -1, k = 0, lfd = mkstemp(log);
-	ssize_t got;
-	pid_t pid;
-
-	cr_assert_not_null(bin, "MCPXCTL names the binary");
-	cr_assert_geq(lfd, 0);
-	argv[n++] = (char *)(uintptr_t)bin;
-	while (*args != NULL && n < 23)
-		argv[n++] = (char *)(uintptr_t)*args++;
-	argv[n] = NULL;
-	pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		dup2(lfd, 1);
-		dup2(lfd, 2);
-		execv(bin, argv);
-		_exit(127);
-	}
-	for (t = 0; t < WAIT_MS / 5 && k == 0; t++) {
-		ctl_server_poll(f->srv, 5);
-		k = waitpid(pid, &st, WNOHANG);
-	}
-	cr_assert_eq(k, pid, "mcpxctl finished");
-	got = pread(lfd, out, outlen - 1, 0);
-	out[got > 0 ? got : 0] = '\0';
-	close(lfd);
-	unlink(log);
-	cr_assert(WIFEXITED(st));
-	return WEXITSTATUS(st);
+	return ctl_cli_run(args, true, serve_fix, f, out, outlen);
 }

@@ -26,6 +26,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "ctl_cli.h"
 #include "ctl_keys.h"
 #include "ctl_server.h"
 #include "dp_rig.h"
@@ -605,44 +606,17 @@ Test(control_ctl_server, a_stuck_client_blocks_no_one)
 	h_down(&h);
 }
 
-/* Run mcpxctl ($MCPXCTL) with |args| while serving; its exit status, its stdout in |out|. */
+static void
+serve_h(void *arg, int ms)
+{
+	ctl_server_poll(((struct h *)arg)->srv, ms);
+}
+
+/* Run mcpxctl ($MCPXCTL) with |args| while serving |h| (NULL: none); its stdout in |out|. */
 static int
 mcpxctl(struct h *h, const char *const *args, char *out, size_t outlen)
 {
-	char *argv[16], log[] = "/tmp/mcpx-ctlcliXXXXXX";
-	const char *bin = getenv("MCPXCTL");
-	unsigned int n = 0, t;
-	int st = -1, k = 0, lfd = mkstemp(log);
-	ssize_t got;
-	pid_t pid;
-
-	cr_assert_not_null(bin, "MCPXCTL names the binary");
-	cr_assert_geq(lfd, 0);
-	argv[n++] = (char *)(uintptr_t)bin;
-	while (*args != NULL && n < 15)
-		argv[n++] = (char *)(uintptr_t)*args++;
-	argv[n] = NULL;
-	pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		dup2(lfd, 1);
-		execv(bin, argv);
-		_exit(127);
-	}
-	for (t = 0; t < WAIT_MS / 5 && k == 0; t++) {
-		if (h != NULL)
-			ctl_server_poll(h->srv, 5);
-		else
-			usleep(5000);
-		k = waitpid(pid, &st, WNOHANG);
-	}
-	cr_assert_eq(k, pid, "mcpxctl finished");
-	got = pread(lfd, out, outlen - 1, 0);
-	out[got > 0 ? got : 0] = '\0';
-	close(lfd);
-	unlink(log);
-	cr_assert(WIFEXITED(st));
-	return WEXITSTATUS(st);
+	return ctl_cli_run(args, false, h != NULL ? serve_h : NULL, h, out, outlen);
 }
 
 Test(control_ctl_server, mcpxctl_commands_and_exit_codes)

@@ -425,7 +425,7 @@ Test(dataplane_dp_eal, two_workers_streams_meet_their_owner)
 	uint8_t pl[256], f[RIG_FRAME];
 	struct rig r;
 	unsigned int k, i, got, sent = 0;
-	uint64_t fwd_by_owner[2] = {0};
+	uint64_t fwd_by_owner[2] = {0}, t_start = rte_rdtsc();
 	struct dp_worker_counters wc, tot;
 
 	rig_up(&r, 2, NULL);
@@ -477,6 +477,12 @@ Test(dataplane_dp_eal, two_workers_streams_meet_their_owner)
 	dp_counters_total(r.dp, &tot);
 	cr_assert_gt(tot.handoff_out, 0);
 	cr_assert_eq(tot.handoff_out, tot.handoff_in);
+	/* Both workers had work, and no more busy time than the test's own run (2 workers). */
+	cr_assert_eq(dp_worker_counters_read(r.dp, 0, &wc), 0);
+	cr_assert_gt(wc.busy_cycles, 0);
+	cr_assert_eq(dp_worker_counters_read(r.dp, 1, &wc), 0);
+	cr_assert_gt(wc.busy_cycles, 0);
+	cr_assert_lt(tot.busy_cycles, 2 * (rte_rdtsc() - t_start));
 	cr_assert_gt(fwd_by_owner[0], 0);
 	cr_assert_gt(fwd_by_owner[1], 0);
 	/* Every output decrypts (client side; order per stream may differ: window absorbs it). */
@@ -857,6 +863,9 @@ Test(dataplane_dp_eal, telemetry_reports_the_counters)
 	cr_assert_eq(json_integer_value(json_object_get(json_object_get(c, "port0"), "rx")), 6);
 	cr_assert_eq(json_integer_value(json_object_get(c, "streams")), 1);
 	cr_assert_not_null(json_object_get(json_object_get(c, "total"), "index_held"));
+	/* Loops that moved packets took time: the worker's busy cycles are counted. */
+	cr_assert_gt(json_integer_value(json_object_get(json_object_get(c, "total"), "busy_cycles")),
+		     0);
 	json_decref(j);
 	j = tel_query(fd, "/mcpx/streams");
 	c = json_object_get(j, "/mcpx/streams");
