@@ -37,6 +37,7 @@ struct ctl_ops {
 	struct ctl_marks *marks_own;	/* the in-memory store made here */
 	struct ctl_prot *prot;		/* installed protect streams and their mark keys */
 	unsigned int n_prot, cap_prot, rr;
+	uint64_t tick_us;		/* when the last index pass ran (monotonic, us) */
 	uint64_t marks_errors;		/* tick: marks that could not be advanced or synced */
 };
 
