@@ -1054,9 +1054,14 @@ Test(control_ctl_server, mcpxd_serves_its_socket_and_shuts_down)
 			if (sscanf(line, "VmLck: %ld", &locked_kb) == 1)
 				break;
 		fclose(f);
+#if defined(__SANITIZE_ADDRESS__)
+		/* ASan intercepts mlockall and ignores it (its shadow could not be locked). */
+		(void)locked_kb;
+#else
 		if (geteuid() == 0)
 			cr_assert_gt(locked_kb, 500 * 1024, "as root mcpxd locks its memory (VmLck %ld kB)",
 				     locked_kb);
+#endif
 	}
 	{
 		const char *args[] = {"--socket", sock, "--timeout", "10000", "shutdown", NULL};
