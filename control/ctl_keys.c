@@ -16,7 +16,13 @@
 
 #define FAIL_SETS 2048		/* failure memory: FAIL_SETS x FAIL_WAYS (MKI, SSRC) */
 #define FAIL_WAYS 2
-#define FAIL_TTL_S 60		/* a refused sender is tried again after this */
+/*
+ * A refused (MKI, SSRC) is tried again after this. Short: the MKI and SSRC
+ * are public, so a forger could otherwise keep a real sender from being
+ * learnt with one packet a TTL; now it can delay it by a second at most per
+ * forged packet, and the punt rate bounds the trials.
+ */
+#define FAIL_TTL_S 1
 #define PUNT_SCRATCH 9216	/* the largest packet a sender is learnt from */
 #define LEARN_MAX_DEFAULT 64
 

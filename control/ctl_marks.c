@@ -45,6 +45,7 @@ struct secrets {
 struct ent {
 	uint8_t id[CTL_MARK_ID_LEN];
 	uint64_t mark;
+	uint64_t holder;	/* the protect stream using it now (not persisted), 0 none */
 	uint32_t ssrc;
 	uint8_t proto;
 	uint8_t used;
@@ -140,6 +141,7 @@ slot_new(struct ctl_marks *m, const struct ctl_mark_key *k)
 	m->tab[i].proto = k->proto;
 	m->tab[i].used = 1;
 	m->tab[i].mark = 0;
+	m->tab[i].holder = 0;
 	m->n++;
 	return &m->tab[i];
 }
@@ -149,7 +151,7 @@ static int
 grow(struct ctl_marks *m)
 {
 	uint32_t old_size = m->tab_size, size = old_size == 0 ? 1024 : old_size * 2, i;
-	struct ent *old = m->tab, *t = calloc(size, sizeof(*t));
+	struct ent *old = m->tab, *t = calloc(size, sizeof(*t)), *e;
 	struct ctl_mark_key k;
 
 	if (t == NULL)
@@ -163,7 +165,9 @@ grow(struct ctl_marks *m)
 		memcpy(k.id, old[i].id, CTL_MARK_ID_LEN);
 		k.ssrc = old[i].ssrc;
 		k.proto = old[i].proto;
-		slot_new(m, &k)->mark = old[i].mark;
+		e = slot_new(m, &k);
+		e->mark = old[i].mark;
+		e->holder = old[i].holder;
 	}
 	free(old);
 	return 0;
@@ -204,6 +208,7 @@ rec_mac(const struct ctl_marks *m, uint64_t no, const uint8_t body[BODY_LEN],
 	crypto_generichash_update(&st, n, sizeof(n));
 	crypto_generichash_update(&st, body, BODY_LEN);
 	crypto_generichash_final(&st, mac, MAC_LEN);
+	sodium_memzero(&st, sizeof(st));	/* it holds the keyed state */
 }
 
 static void
@@ -720,4 +725,21 @@ uint64_t
 ctl_marks_syncs(const struct ctl_marks *m)
 {
 	return m->syncs;
+}
+
+uint64_t
+ctl_marks_holder(const struct ctl_marks *m, const struct ctl_mark_key *k)
+{
+	const struct ent *e = find(m, k);
+
+	return e != NULL ? e->holder : 0;
+}
+
+void
+ctl_marks_set_holder(struct ctl_marks *m, const struct ctl_mark_key *k, uint64_t id)
+{
+	struct ent *e = find(m, k);
+
+	if (e != NULL)
+		e->holder = id;
 }

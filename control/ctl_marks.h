@@ -113,6 +113,22 @@ ctl_marks_advance(struct ctl_marks *m, const struct ctl_mark_key *k, uint64_t ne
 MUST_CHECK int
 ctl_marks_sync(struct ctl_marks *m);
 
+/*
+ * One live context per key, SSRC and protocol: two would each run their own
+ * index from the same mark and repeat each other's. The control thread records
+ * which protect stream holds |k| (not persisted: nothing is live after a
+ * restart). CTL_MARK_PENDING: claimed by an install in progress.
+ */
+#define CTL_MARK_PENDING UINT64_MAX
+
+/* The stream that holds |k| now, 0 if none (or |k| is unknown). */
+uint64_t
+ctl_marks_holder(const struct ctl_marks *m, const struct ctl_mark_key *k);
+
+/* Record |id| as |k|'s holder (0: none). An unknown |k| is ignored. */
+void
+ctl_marks_set_holder(struct ctl_marks *m, const struct ctl_mark_key *k, uint64_t id);
+
 /* N, the distance a limit runs ahead. */
 uint64_t
 ctl_marks_ahead(const struct ctl_marks *m);

@@ -180,6 +180,8 @@ prot_room(struct ctl_ops *c, unsigned int more)
 static void
 prot_remove_at(struct ctl_ops *c, unsigned int i)
 {
+	if (c->marks != NULL && ctl_marks_holder(c->marks, &c->prot[i].key) == c->prot[i].id)
+		ctl_marks_set_holder(c->marks, &c->prot[i].key, 0);
 	c->prot[i] = c->prot[--c->n_prot];
 }
 
@@ -197,9 +199,11 @@ prot_remove(struct ctl_ops *c, uint64_t id)
 
 /*
  * Where a new protect context starts and its first limit, from its mark.
- * SRTP starts on a ROC boundary at or above the mark (every index it can send
- * is then >= the mark, whatever SEQ the server starts with) and its first
- * limit leaves a whole SEQ cycle plus N. SRTCP starts at the mark itself.
+ * SRTP starts on a ROC boundary at or above the mark, one ROC further when
+ * the key and SSRC have sent before: a packet the server sends late, before a
+ * wrap, is estimated one ROC back, and that index too must be above the mark.
+ * Its first limit leaves a whole SEQ cycle plus N. SRTCP starts at the mark.
+ * Only one live context per key, SSRC and protocol (the mark's holder).
  */
 static int
 mark_reserve(struct ctl_ops *c, unsigned int i, struct dp_stream_spec *sp, struct ctl_mark_key *k,
@@ -207,19 +211,28 @@ mark_reserve(struct ctl_ops *c, unsigned int i, struct dp_stream_spec *sp, struc
 {
 	struct dp_srtp_params *p = &sp->params;
 	const struct dp_srtp_profile_info *pi = dp_srtp_profile_info(p->profile);
-	uint64_t ahead = ctl_marks_ahead(c->marks), start, limit, end;
+	uint64_t ahead = ctl_marks_ahead(c->marks), start, limit, end, mark, holder;
+	struct dp_stream_info si;
 	int rc;
 
 	if (pi == NULL)
 		return ctl_err_set(err, -CTL_E_VALUE, "streams[%u]: unknown profile", i);
 	ctl_marks_key(c->marks, p->profile, p->proto, p->ssrc, p->master_key, pi->key_len,
 		      p->master_salt, pi->salt_len, k);
-	start = ctl_marks_get(c->marks, k);
+	holder = ctl_marks_holder(c->marks, k);
+	if (holder != 0 && (holder == CTL_MARK_PENDING || dp_stream_get(c->dp, holder, &si) == 0))
+		return ctl_err_set(err, -CTL_E_EXISTS, "streams[%u]: ssrc 0x%08x: a protect stream "
+				   "of this key and SSRC is installed%s: a second context would "
+				   "repeat its indices (give that stream all the members)", i,
+				   p->ssrc, holder == CTL_MARK_PENDING ? " (in this request)" : "");
+	mark = start = ctl_marks_get(c->marks, k);
 	if (p->proto == DP_SRTP_PROTO_RTP) {
 		end = SRTP_INDEX_END;
 		if (start < (uint64_t)p->roc << 16)
 			start = (uint64_t)p->roc << 16;
 		start = (start + 0xffff) & ~0xffffull;
+		if (mark != 0)
+			start += 0x10000;	/* a late packet's ROC - 1 stays >= the mark */
 		limit = start + 0x10000 + ahead;
 	} else {
 		end = SRTCP_INDEX_END;
@@ -242,7 +255,21 @@ mark_reserve(struct ctl_ops *c, unsigned int i, struct dp_stream_spec *sp, struc
 	else
 		p->srtcp_index = (uint32_t)start;
 	sp->index_limit = limit;
+	ctl_marks_set_holder(c->marks, k, CTL_MARK_PENDING);
 	return 0;
+}
+
+/* An install that failed gives back the claims it made (never another stream's). */
+static void
+marks_unclaim(struct ctl_ops *c, const struct dp_stream_spec *sp, const struct ctl_mark_key *keys,
+	      unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; c->marks != NULL && i < n; i++)
+		if (sp[i].params.dir == DP_SRTP_DIR_PROTECT &&
+		    ctl_marks_holder(c->marks, &keys[i]) == CTL_MARK_PENDING)
+			ctl_marks_set_holder(c->marks, &keys[i], 0);
 }
 
 /* Marks for every protect spec, then one sync: nothing is installed before it. */
@@ -329,9 +356,12 @@ ctl_streams_install(struct ctl_ops *c, struct dp_stream_spec *sp, unsigned int n
 		c->prot[c->n_prot].id = ids[i];
 		c->prot[c->n_prot].key = keys[i];
 		c->n_prot++;
+		ctl_marks_set_holder(c->marks, &keys[i], ids[i]);
 	}
 	i = n;
 out:
+	if (rc < 0 && keys != NULL)
+		marks_unclaim(c, sp, keys, n);
 	for (; i < n; i++)
 		sodium_memzero(&sp[i].params, sizeof(sp[i].params));
 	free(keys);

@@ -183,12 +183,18 @@ switch_all(struct pending *p, struct dp *dp, FILE *log)
 			rc = dp_stream_switch(dp, p->old_ids[i], p->new_ids[i]);
 			if (rc == -DP_E_FULL)
 				return false;
-			if (rc < 0)
+			if (rc < 0) {
+				/*
+				 * Make before break: without the switch the old stream
+				 * keeps its place (and goes at retirement), never removed
+				 * here, or its packets would find no stream at all.
+				 */
 				log_key(log, dp_strerror(rc), p->old_key, p->old_ids[i],
 					p->new_ids[i]);
-			else
-				log_key(log, "switched stream", p->old_key, p->old_ids[i],
-					p->new_ids[i]);
+				p->state[i] = PAIR_DONE;
+				continue;
+			}
+			log_key(log, "switched stream", p->old_key, p->old_ids[i], p->new_ids[i]);
 			p->state[i] = PAIR_SWITCHED;
 		}
 		if (p->state[i] == PAIR_SWITCHED) {

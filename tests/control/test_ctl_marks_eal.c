@@ -307,7 +307,7 @@ Test(control_ctl_marks_eal, remove_and_readd_in_one_run_never_repeats)
 	struct ctl_err err;
 	struct rig r;
 	static struct frame out[64];
-	uint64_t id, idx[80], last = 0;
+	uint64_t id, id2, idx[80], last = 0;
 	uint32_t off, sl;
 	unsigned int round, i, k = 0;
 	json_t *rep, *s;
@@ -332,6 +332,13 @@ Test(control_ctl_marks_eal, remove_and_readd_in_one_run_never_repeats)
 				  idx[k], k ? idx[k - 1] : 0);
 			last = idx[k++];
 		}
+		if (round == 1) {
+			/* One live context per key and SSRC: a second one is refused. */
+			sp = mkspec(DP_SRTP_PROTO_RTP);
+			sp.members[0].port = MEMBER_PORT + 2;
+			cr_assert_lt(ctl_streams_install(&ops, &sp, 1, &id2, &err), 0);
+			cr_assert_not_null(strstr(err.msg, "repeat its indices"), "%s", err.msg);
+		}
 		/* stream.get shows the index figures */
 		rep = run_op(&ops, CTL_OP_STREAM_GET, id, &err, &rc);
 		cr_assert_eq(rc, 0);
@@ -347,6 +354,22 @@ Test(control_ctl_marks_eal, remove_and_readd_in_one_run_never_repeats)
 		cr_assert_eq(dp_sync(r.dp, 3000), 0);
 	}
 	cr_assert_eq(ops.n_prot, 0, "removed streams leave the tick's table");
+	{
+		/* Two contexts of one key and SSRC in one request: refused, nothing installed. */
+		struct dp_stream_spec two[2] = {mkspec(DP_SRTP_PROTO_RTP), mkspec(DP_SRTP_PROTO_RTP)};
+		uint64_t ids2[2];
+
+		two[1].members[0].port = MEMBER_PORT + 2;
+		cr_assert_lt(ctl_streams_install(&ops, two, 2, ids2, &err), 0);
+		cr_assert_not_null(strstr(err.msg, "in this request"), "%s", err.msg);
+		cr_assert_eq(dp_stream_count(r.dp), 0);
+		/* and the claim is given back: one of them alone goes in */
+		two[0] = mkspec(DP_SRTP_PROTO_RTP);
+		cr_assert_eq(ctl_streams_install(&ops, two, 1, ids2, &err), 0, "%s", err.msg);
+		rep = run_op(&ops, CTL_OP_STREAM_DEL, ids2[0], &err, &rc);
+		json_decref(rep);
+		cr_assert_eq(dp_sync(r.dp, 3000), 0);
+	}
 	rep = run_op(&ops, CTL_OP_HEALTH, 0, &err, &rc);
 	cr_assert_str_eq(json_string_value(json_object_get(rep, "index_store")), "memory");
 	cr_assert_eq(json_integer_value(json_object_get(rep, "index_marks")), 1);
