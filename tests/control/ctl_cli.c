@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: proprietary */
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -55,4 +58,17 @@ ctl_cli_run(const char *const *args, bool with_stderr, void (*serve)(void *arg, 
 	unlink(log);
 	cr_assert(WIFEXITED(st));
 	return WEXITSTATUS(st);
+}
+
+int
+ctl_cli_connect(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0), sz = 1 << 20;
+
+	cr_assert_geq(fd, 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "connect %s", path);
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz));
+	return fd;
 }

@@ -19,4 +19,8 @@ int
 ctl_cli_run(const char *const *args, bool with_stderr, void (*serve)(void *arg, int ms),
 	    void *arg, char *out, size_t outlen);
 
+/* A SOCK_SEQPACKET client connected to |path| (a criterion assertion if not). */
+int
+ctl_cli_connect(const char *path);
+
 #endif /* CTL_CLI_H */

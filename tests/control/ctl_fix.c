@@ -27,19 +27,6 @@ fix_clock(void *arg)
 	return ((const struct fix *)arg)->now;
 }
 
-static int
-client_new(const char *path)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0), sz = 1 << 20;
-
-	cr_assert_geq(fd, 0);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "connect %s", path);
-	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz));
-	return fd;
-}
-
 /* The store: the KMS certificate and the appliance's key set, sealed with a random key. */
 static void
 store_up(struct fix *f)
@@ -105,7 +92,7 @@ fix_up(struct fix *f)
 
 	cfg.path = f->path;
 	cr_assert_eq(ctl_server_new(&f->srv, &cfg, &f->ops, &err), 0, "%s", err.msg);
-	f->fd = client_new(f->path);
+	f->fd = ctl_cli_connect(f->path);
 }
 
 void

@@ -61,19 +61,6 @@ suite_init(void)
 
 TestSuite(control_ctl_server, .init = suite_init, .timeout = 180);
 
-static int
-client_new(const char *path)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0), sz = 1 << 20;
-
-	cr_assert_geq(fd, 0);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "connect %s", path);
-	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz));
-	return fd;
-}
-
 static void
 h_up(struct h *h, mode_t mode)
 {
@@ -89,7 +76,7 @@ h_up(struct h *h, mode_t mode)
 	h->ops.dp = h->r.dp;
 	cfg.path = h->path;
 	cr_assert_eq(ctl_server_new(&h->srv, &cfg, &h->ops, &err), 0, "%s", err.msg);
-	h->fd = client_new(h->path);
+	h->fd = ctl_cli_connect(h->path);
 }
 
 static void
@@ -565,7 +552,7 @@ Test(control_ctl_server, a_stuck_client_blocks_no_one)
 
 	h_up(&h, 0);
 	/* sends and never reads: its replies pile up until it holds one pending */
-	stuck = client_new(h.path);
+	stuck = ctl_cli_connect(h.path);
 	fcntl(stuck, F_SETFL, O_NONBLOCK);
 	for (i = 0; i < 2000; i++) {
 		if (send(stuck, req, sizeof(req) - 1, MSG_DONTWAIT) < 0)
@@ -573,7 +560,7 @@ Test(control_ctl_server, a_stuck_client_blocks_no_one)
 		ctl_server_poll(h.srv, 0);
 	}
 	/* one that connects and goes away at once */
-	gone = client_new(h.path);
+	gone = ctl_cli_connect(h.path);
 	close(gone);
 	r = call(&h, op("health"));
 	expect_ok(r);
@@ -584,7 +571,7 @@ Test(control_ctl_server, a_stuck_client_blocks_no_one)
 		json_t *rr;
 
 		for (i = 0; i < 8; i++) {
-			fds[i] = client_new(h.path);
+			fds[i] = ctl_cli_connect(h.path);
 			static const char hr[] = "{\"v\":1,\"id\":5,\"op\":\"health\"}";
 
 			cr_assert_eq(send(fds[i], hr, sizeof(hr) - 1, 0), (ssize_t)sizeof(hr) - 1);
