@@ -137,8 +137,6 @@ log_stream(struct ctl_ops *c, const char *what, uint64_t id, const struct dp_srt
 struct ctl_prot {
 	uint64_t id;
 	struct ctl_mark_key key;
-	uint64_t held;			/* the stream's DROP_POLICY count when last read */
-	bool holding;			/* it rose at the last look: packets are held */
 };
 
 static int
@@ -368,28 +366,6 @@ out:
 	return rc;
 }
 
-/*
- * The index to advance from. A held packet still used up its index in the
- * engine (SRTCP counts on, SRTP's ROC and SEQ move on), yet |next| only
- * counts what was sent: while a stream holds packets, its engine may be
- * past the limit, so the limit itself is the base and each tick adds N
- * until packets flow again. Whether it holds: its DROP_POLICY count rose,
- * read only for streams near or at their limit.
- */
-static uint64_t
-held_base(struct ctl_ops *c, struct ctl_prot *e, uint64_t next, uint64_t limit)
-{
-	struct dp_stream_info si;
-
-	if (next + ctl_marks_ahead(c->marks) / 2 < limit && !e->holding)
-		return next;
-	if (dp_stream_get(c->dp, e->id, &si) != 0)
-		return next;
-	e->holding = si.v[DP_V_DROP_POLICY] != e->held;
-	e->held = si.v[DP_V_DROP_POLICY];
-	return e->holding && limit > next ? limit : next;
-}
-
 void
 ctl_ops_tick(struct ctl_ops *c)
 {
@@ -433,7 +409,7 @@ ctl_ops_tick(struct ctl_ops *c)
 		c->rr++;
 		if (rc < 0 || limit == 0)
 			continue;
-		next = held_base(c, e, next, limit);
+		/* |next| counts held packets too: a stream past its limit advances from there. */
 		rc = ctl_marks_advance(c->marks, &e->key, next, limit, &nl);
 		if (rc < 0)
 			c->marks_errors++;

@@ -540,9 +540,12 @@ index_held(struct dp_worker *w, const struct dp_stream *s, uint64_t index)
 	return true;
 }
 
-/* 1 + the highest index sent, for dp_stream_index: the owner is the only writer. */
+/*
+ * 1 + the highest index used, sent or held (a held packet used its index in
+ * the engine too), for dp_stream_index: the owner is the only writer.
+ */
 static inline void
-index_sent(struct dp_stream *s, uint64_t index)
+index_used(struct dp_stream *s, uint64_t index)
 {
 	if (index >= atomic_load_explicit(&s->index_next, memory_order_relaxed))
 		atomic_store_explicit(&s->index_next, index + 1, memory_order_relaxed);
@@ -662,6 +665,7 @@ process(struct dp_worker *w, struct rte_mbuf **mbufs, unsigned int n, bool from_
 
 			j->verdict = pk->verdict;
 			if (j->verdict == DP_V_FWD && j->s->dir == DP_SRTP_DIR_PROTECT) {
+				index_used(j->s, pk->index);
 				if (index_held(w, j->s, pk->index)) {
 					if (j->fill_cache == FILL_STORE) {
 						/* its later copies: held too, not refused */
@@ -671,8 +675,6 @@ process(struct dp_worker *w, struct rte_mbuf **mbufs, unsigned int n, bool from_
 					}
 					hold(j, pk->data, pk->len);
 					pk->len = 0;
-				} else {
-					index_sent(j->s, pk->index);
 				}
 			}
 			if (j->verdict == DP_V_FWD) {

@@ -146,7 +146,7 @@ struct dp_stream_info {
 	uint32_t roc;			/* not read while workers run: 0 */
 	uint64_t v[DP_V_COUNT];		/* packets of this stream, per verdict */
 	uint64_t copies;
-	uint64_t index_next;	/* protect: 1 + the highest index sent, 0 if none yet */
+	uint64_t index_next;	/* protect: 1 + the highest index used (sent or held), 0 none */
 	uint64_t index_limit;	/* protect: as set; 0 = none */
 	bool standby;
 };
@@ -239,9 +239,9 @@ MUST_CHECK int
 dp_stream_get(struct dp *dp, uint64_t id, struct dp_stream_info *out);
 
 /*
- * A protect stream's index: *next = 1 + the highest index it has sent (0 if none; read while
- * the workers run, may lag by a burst), *limit = its limit (0 none); either pointer may be
- * NULL. Control thread. 0 or -DP_E_NOTFOUND, -DP_E_ARG (not a protect stream).
+ * A protect stream's index: *next = 1 + the highest index it has used, sent or held (0 if none;
+ * read while the workers run, may lag by a burst), *limit = its limit (0 none); either pointer
+ * may be NULL. Control thread. 0 or -DP_E_NOTFOUND, -DP_E_ARG (not a protect stream).
  */
 MUST_CHECK int
 dp_stream_index(struct dp *dp, uint64_t id, uint64_t *next, uint64_t *limit);
