@@ -70,26 +70,42 @@ def counters(prefix):
 
 # ---- capture reading (pcap, Ethernet, IPv4, UDP) -------------------------
 
-def pcap_udp(path):
-    """(src, sport, dst, dport, payload) of every IPv4/UDP frame."""
+def pcap_ts_frames(path):
+    """(time in seconds, frame) of every frame of a capture."""
     data = open(path, "rb").read()
     if len(data) < 24:
         return []
     magic = struct.unpack("<I", data[:4])[0]
     end = "<" if magic in (0xa1b2c3d4, 0xa1b23c4d) else ">"
+    div = 1e9 if magic in (0xa1b23c4d, 0x4d3cb2a1) else 1e6
     off, res = 24, []
     while off + 16 <= len(data):
-        _, _, incl, _ = struct.unpack(end + "IIII", data[off:off + 16])
-        f = data[off + 16:off + 16 + incl]
+        sec, frac, incl, _ = struct.unpack(end + "IIII", data[off:off + 16])
+        res.append((sec + frac / div, data[off + 16:off + 16 + incl]))
         off += 16 + incl
-        if len(f) < 42 or f[12:14] != b"\x08\x00" or f[23] != 17:
-            continue
-        ihl = (f[14] & 0x0F) * 4
-        u = 14 + ihl
-        src, dst = socket.inet_ntoa(f[26:30]), socket.inet_ntoa(f[30:34])
-        sport, dport, ulen = struct.unpack(">HHH", f[u:u + 6])
-        res.append((src, sport, dst, dport, f[u + 8:u + ulen]))
     return res
+
+
+def pcap_frames(path):
+    """Every frame of a capture, as bytes."""
+    return [f for _, f in pcap_ts_frames(path)]
+
+
+def udp_of(f):
+    """(src, sport, dst, dport, payload) of an IPv4/UDP frame (a first
+    fragment included: it has the UDP header), or None."""
+    if len(f) < 42 or f[12:14] != b"\x08\x00" or f[23] != 17 or \
+            struct.unpack(">H", f[20:22])[0] & 0x1FFF:
+        return None
+    u = 14 + (f[14] & 0x0F) * 4
+    sport, dport, ulen = struct.unpack(">HHH", f[u:u + 6])
+    return socket.inet_ntoa(f[26:30]), sport, socket.inet_ntoa(f[30:34]), dport, f[u + 8:u + ulen]
+
+
+def pcap_udp(path):
+    """(src, sport, dst, dport, payload) of every IPv4/UDP frame (fragments
+    after the first have no UDP header: left out)."""
+    return [u for u in map(udp_of, pcap_frames(path)) if u is not None]
 
 
 def secure_check(path, media_ports, floor_ports, mkis, secrets, evil):
@@ -281,22 +297,6 @@ def ue_rekey(path, ssrc):
 
 # ---- k. kill -9 and restart: the server's output again, indices compared ---
 
-def pcap_ts_frames(path):
-    """(time in seconds, frame) of every frame of a capture."""
-    data = open(path, "rb").read()
-    if len(data) < 24:
-        return []
-    magic = struct.unpack("<I", data[:4])[0]
-    end = "<" if magic in (0xa1b2c3d4, 0xa1b23c4d) else ">"
-    div = 1e9 if magic in (0xa1b23c4d, 0x4d3cb2a1) else 1e6
-    off, res = 24, []
-    while off + 16 <= len(data):
-        sec, frac, incl, _ = struct.unpack(end + "IIII", data[off:off + 16])
-        res.append((sec + frac / div, data[off + 16:off + 16 + incl]))
-        off += 16 + incl
-    return res
-
-
 def replay(path, server, ports, send):
     """What the server sent towards the secure side in a plain capture (UDP
     from |server|, source port in |ports|): counted per destination, and with
@@ -417,32 +417,6 @@ def offline_streams(work, out, *reqs):
         json.dump({"streams": entries}, f, indent=1)
     print(json.dumps({"entries": len(entries), "streams": sum(len(e["streams"]) for e in entries)}))
     return 0
-
-
-def pcap_frames(path):
-    """Every frame of a capture, as bytes."""
-    data = open(path, "rb").read()
-    if len(data) < 24:
-        return []
-    magic = struct.unpack("<I", data[:4])[0]
-    end = "<" if magic in (0xa1b2c3d4, 0xa1b23c4d) else ">"
-    off, res = 24, []
-    while off + 16 <= len(data):
-        incl = struct.unpack(end + "I", data[off + 8:off + 12])[0]
-        res.append(data[off + 16:off + 16 + incl])
-        off += 16 + incl
-    return res
-
-
-def udp_of(f):
-    """(src, sport, dst, dport, payload) of an IPv4/UDP frame (a first
-    fragment included: it has the UDP header), or None."""
-    if len(f) < 42 or f[12:14] != b"\x08\x00" or f[23] != 17 or \
-            struct.unpack(">H", f[20:22])[0] & 0x1FFF:
-        return None
-    u = 14 + (f[14] & 0x0F) * 4
-    sport, dport, ulen = struct.unpack(">HHH", f[u:u + 6])
-    return socket.inet_ntoa(f[26:30]), sport, socket.inet_ntoa(f[30:34]), dport, f[u + 8:u + ulen]
 
 
 def offline_check(secure, decrypted, plain, ports, evil):
