@@ -74,6 +74,7 @@
 #define PATH_SOCKET 0
 #define PATH_CORE 1
 #define DIR_MIXED 2
+#define DIR_DEFAULTS 4		/* or'd in: the fields all entries share go in "defaults" */
 
 #define NOW 1700000000
 #define PERIOD 2592000
@@ -122,12 +123,32 @@ req_free(struct req *q)
 
 /* ---- request texts (the client's side) ----------------------------------- */
 
-/* Stream |n|'s entry: a made-up key of its own, MKI = 0df9bc39 || n. */
+/* The fields every entry of |dir| shares, as the "defaults" of a batch. */
+static int
+shared(char *p, size_t cap, unsigned int dir)
+{
+	return snprintf(p, cap,
+			"{\"dir\":\"%s\",\"profile\":\"AEAD_AES_128_GCM\",\"rcc_r\":1%s}",
+			dir == DP_SRTP_DIR_PROTECT ? "protect" : "unprotect",
+			dir == DP_SRTP_DIR_PROTECT
+				? ",\"members\":[{\"addr\":\"" MEMBER_ADDR "\",\"port\":6000}]"
+				: ",\"port\":5004");
+}
+
+/*
+ * Stream |n|'s entry: a made-up key of its own, MKI = 0df9bc39 || n. With
+ * DIR_DEFAULTS, only what is its own (the shared fields go in "defaults").
+ */
 static int
 entry(char *p, size_t cap, unsigned int dir, uint32_t n)
 {
 	uint32_t a = n * 2654435761u;
 
+	if (dir & DIR_DEFAULTS)
+		return snprintf(p, cap,
+				"{\"master_key\":\"%08x%08x%08x%08x\",\"master_salt\":\"%08x%08x%08x\","
+				"\"mki\":\"0df9bc39%08x\",\"ssrc\":%u}",
+				n, a, ~n, a ^ n, a + 1, n ^ 0x5a5a5a5au, ~a, n, ssrc_of(n));
 	return snprintf(p, cap,
 			"{\"dir\":\"%s\",\"profile\":\"AEAD_AES_128_GCM\","
 			"\"master_key\":\"%08x%08x%08x%08x\",\"master_salt\":\"%08x%08x%08x\","
@@ -152,7 +173,13 @@ req_add(struct req *q, unsigned int dir, unsigned int batch, uint32_t *first)
 	q->b = malloc(cap);
 	if (q->b == NULL)
 		return -1;
-	off = (size_t)snprintf(q->b, cap, "{\"v\":1,\"id\":1,\"op\":\"stream.add\",\"streams\":[");
+	off = (size_t)snprintf(q->b, cap, "{\"v\":1,\"id\":1,\"op\":\"stream.add\",");
+	if (dir & DIR_DEFAULTS) {
+		off += (size_t)snprintf(q->b + off, cap - off, "\"defaults\":");
+		off += (size_t)shared(q->b + off, cap - off, dir & 1u);
+		q->b[off++] = ',';
+	}
+	off += (size_t)snprintf(q->b + off, cap - off, "\"streams\":[");
 	for (i = 0; i < batch; i++) {
 		if (i != 0)
 			q->b[off++] = ',';
@@ -183,7 +210,8 @@ batch_fit(unsigned int dir)
 	char e[ENTRY_MAX];
 	size_t el = (size_t)entry(e, sizeof(e), dir, UINT32_MAX / 2), n;
 
-	n = (CTL_MSG_MAX - 64) / (el + 1);	/* every SSRC as long as the longest */
+	n = (CTL_MSG_MAX - 64 - (size_t)shared(e, sizeof(e), dir & 1u) - 12) / (el + 1);
+	/* every SSRC as long as the longest */
 	return (unsigned int)RTE_MIN(n, (size_t)CTL_BATCH_MAX);
 }
 
@@ -333,7 +361,9 @@ static int
 rates_run(int path, unsigned int dir, unsigned int batch, uint64_t total)
 {
 	unsigned int per_round = batch * ((ROUND_MIN + batch - 1) / batch), n_req = per_round / batch;
-	const char *what = dir == DP_SRTP_DIR_PROTECT ? "protect" : "unprotect";
+	static const char *const whats[] = {"protect", "unprotect", "protect+dflt",
+					    "unprotect+dflt"};
+	const char *what = whats[(dir & 1u) | ((dir & DIR_DEFAULTS) ? 2u : 0u)];
 	struct req *q = calloc(per_round, sizeof(*q));
 	uint64_t *ids = calloc(per_round, sizeof(*ids)), done, t0, t_add = 0, t_del = 0;
 	struct rate *ra, *rd;
@@ -1023,12 +1053,14 @@ client_main(void *arg)
 		perror("bench_control: connect");
 		goto out;
 	}
+	/* Batches of 1, 64 and the most that fit, then the most that fit with "defaults". */
 	for (dir = 0; dir < 2; dir++)
-		for (b = 0; b < 3; b++) {
-			unsigned int batch = b == 2 ? batch_fit(dir) : p->batches[b];
+		for (b = 0; b < 4; b++) {
+			unsigned int d = b == 3 ? dir | DIR_DEFAULTS : dir;
+			unsigned int batch = b >= 2 ? batch_fit(d) : p->batches[b];
 
-			if (rates_run(PATH_SOCKET, dir, batch, p->total) != 0 ||
-			    core_row(false, dir, batch, p->total) != 0)
+			if (rates_run(PATH_SOCKET, d, batch, p->total) != 0 ||
+			    core_row(false, d, batch, p->total) != 0)
 				goto out;
 		}
 	if (mikey_run(PATH_SOCKET) != 0 || core_row(true, 0, 1, 0) != 0 ||
@@ -1128,7 +1160,7 @@ print_results(const char *be, const char *log)
 							  r->per_s[0] > best->per_s[0]))
 			best = r;
 		if (!json_only)
-			printf("%-14s %-10s %6u %8" PRIu64 " %12.0f %12.0f %8.2f\n", r->op, r->what,
+			printf("%-14s %-14s %6u %8" PRIu64 " %12.0f %12.0f %8.2f\n", r->op, r->what,
 			       r->batch, r->n, r->per_s[PATH_SOCKET], r->per_s[PATH_CORE], ratio);
 		if (jout != NULL)
 			fprintf(jout, "{\"bench\":\"control\",\"backend\":\"%s\",\"op\":\"%s\","
@@ -1263,6 +1295,7 @@ main(int argc, char **argv)
 	if (sodium_init() < 0)
 		return 1;
 	ctl_json_init();
+	ctl_heap_keep();	/* as mcpxd */
 	signal(SIGPIPE, SIG_IGN);
 	if (rte_eal_init((int)RTE_DIM(eal) - 1, eal) < 0 || dp_srtp_global_init() != 0) {
 		fprintf(stderr, "bench_control: EAL or engine failed to start\n");
@@ -1315,7 +1348,7 @@ main(int argc, char **argv)
 						: "none (in memory, no sync)");
 		printf("rates: streams (mikey.install: messages of 2 streams) per second; socket: "
 		       "one request in flight; core: ctl_serve() on the control thread\n\n");
-		printf("%-14s %-10s %6s %8s %12s %12s %8s\n", "op", "dir", "batch", "n", "socket/s",
+		printf("%-14s %-14s %6s %8s %12s %12s %8s\n", "op", "dir", "batch", "n", "socket/s",
 		       "core/s", "sock/core");
 		fflush(stdout);
 	}

@@ -9,6 +9,10 @@
 #define CTL_JSON_H
 
 #include <stdbool.h>
+#include <stdint.h>
+
+#define CTL_JSON_ARENA (4u << 20)	/* octets of JSON one request may carve */
+#define CTL_JSON_SCRATCH (256u * 1024 + 1)	/* the reply scratch (CTL_REPLY_MAX + 1) */
 
 /*
  * Install the wiping allocation functions. Call once at program start,
@@ -25,5 +29,30 @@ ctl_json_wiping(void);
 /* Free (and wipe) what jansson returned to the caller: json_dumps() strings. NULL is fine. */
 void
 ctl_json_free(void *p);
+
+/*
+ * A request's arena: between ctl_json_arena_begin() and _end(), jansson's
+ * allocations on this thread are carved from one locked block (CTL_JSON_ARENA
+ * octets; past that, the heap as usual) and freeing them costs nothing; _end()
+ * wipes what was carved, all at once, and every value carved is gone: no JSON
+ * made in between may outlive it. One thread holds the arena at a time; begin
+ * returns false (and changes nothing) when this or another thread holds it, or
+ * it cannot be allocated — jansson then works from the heap. The control
+ * thread serves each request inside one (ctl_serve): the per-block malloc,
+ * free and wipe were a third of a large install's cost.
+ */
+bool
+ctl_json_arena_begin(void);
+
+void
+ctl_json_arena_end(void);
+
+/* While this thread holds the arena: CTL_JSON_SCRATCH octets for a reply's text; else NULL. */
+char *
+ctl_json_scratch(void);
+
+/* Allocations the arena could not hold (served from the heap), since start. */
+uint64_t
+ctl_json_arena_misses(void);
 
 #endif /* CTL_JSON_H */

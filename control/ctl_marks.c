@@ -151,11 +151,17 @@ static int
 grow(struct ctl_marks *m)
 {
 	uint32_t old_size = m->tab_size, size = old_size == 0 ? 1024 : old_size * 2, i;
-	struct ent *old = m->tab, *t = calloc(size, sizeof(*t)), *e;
+	struct ent *old = m->tab, *t = malloc((size_t)size * sizeof(*t)), *e;
 	struct ctl_mark_key k;
 
 	if (t == NULL)
 		return -CTL_E_NOMEM;
+	/*
+	 * Written now, not calloc's untouched zero pages: a lookup would map each
+	 * page read-only first and the insert after it take a second fault, with a
+	 * TLB shootdown of the worker cores.
+	 */
+	memset(t, 0, (size_t)size * sizeof(*t));
 	m->tab = t;
 	m->tab_size = size;
 	m->n = 0;

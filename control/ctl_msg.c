@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -356,10 +357,75 @@ mikey_fields(json_t *o, struct ctl_mikey_stream *mk, struct ctl_err *err)
 	return 0;
 }
 
+/*
+ * A batch's specs (about 450 KiB at CTL_BATCH_MAX) in one locked block made
+ * once, lent to one request at a time: a fresh calloc, mlock, munlock and free
+ * of that size per request cost page faults and TLB shootdowns. A request
+ * decoded while the block is lent (a test holding two) gets its own arrays.
+ */
+static struct batch {
+	struct dp_stream_spec streams[CTL_BATCH_MAX];
+	struct ctl_mikey_stream mk[CTL_BATCH_MAX];
+} *batch;
+static atomic_flag batch_lent = ATOMIC_FLAG_INIT;
+
+static bool
+batch_borrow(struct ctl_req *req, size_t n, bool keyed)
+{
+	if (atomic_flag_test_and_set(&batch_lent))
+		return false;
+	if (batch == NULL)
+		batch = sodium_malloc(sizeof(*batch));	/* locked, guarded, never freed */
+	if (batch == NULL) {
+		atomic_flag_clear(&batch_lent);
+		return false;
+	}
+	memset(batch->streams, 0, n * sizeof(*batch->streams));
+	req->streams = batch->streams;
+	if (!keyed) {
+		memset(batch->mk, 0, n * sizeof(*batch->mk));
+		req->mk = batch->mk;
+	}
+	req->lent = true;
+	return true;
+}
+
+/*
+ * "defaults": fields every stream of the batch has unless it sets them itself
+ * (docs/control-protocol.md). Copied into each entry before it is decoded, so
+ * an entry is checked as if it had been written out in full.
+ */
+static int
+defaults_get(json_t *root, bool keyed, json_t **defs, struct ctl_err *err)
+{
+	*defs = json_object_get(root, "defaults");
+	if (*defs == NULL)
+		return 0;
+	if (!json_is_object(*defs))
+		return ctl_err_set(err, -CTL_E_TYPE, "defaults: an object is needed, not %s",
+				   type_name(*defs));
+	return fields_known(*defs, "defaults.", keyed ? keyed_fields : derived_fields, err);
+}
+
+static int
+defaults_apply(json_t *o, json_t *defs, struct ctl_err *err)
+{
+	const char *k;
+	json_t *v;
+
+	if (defs == NULL || !json_is_object(o))
+		return 0;	/* not an object: ctl_stream_decode says so */
+	json_object_foreach(defs, k, v) {
+		if (json_object_get(o, k) == NULL && json_object_set(o, k, v) != 0)
+			return ctl_err_set(err, -CTL_E_NOMEM, "out of memory");
+	}
+	return 0;
+}
+
 static int
 streams_get(json_t *root, struct ctl_req *req, bool keyed, struct ctl_err *err)
 {
-	json_t *arr = json_object_get(root, "streams"), *o;
+	json_t *arr = json_object_get(root, "streams"), *o, *defs;
 	size_t i, n;
 	int rc;
 
@@ -374,14 +440,21 @@ streams_get(json_t *root, struct ctl_req *req, bool keyed, struct ctl_err *err)
 	if (n > CTL_BATCH_MAX)
 		return ctl_err_set(err, -CTL_E_LIMIT, "streams: at most %u per request",
 				   CTL_BATCH_MAX);
-	req->streams = calloc(n, sizeof(*req->streams));
-	req->mk = keyed ? NULL : calloc(n, sizeof(*req->mk));
-	if (req->streams == NULL || (!keyed && req->mk == NULL))
-		return ctl_err_set(err, -CTL_E_NOMEM, "out of memory");
-	(void)sodium_mlock(req->streams, n * sizeof(*req->streams));
 	req->n_streams = (unsigned int)n;
+	if (!batch_borrow(req, n, keyed)) {
+		req->streams = calloc(n, sizeof(*req->streams));
+		req->mk = keyed ? NULL : calloc(n, sizeof(*req->mk));
+		if (req->streams == NULL || (!keyed && req->mk == NULL))
+			return ctl_err_set(err, -CTL_E_NOMEM, "out of memory");
+		(void)sodium_mlock(req->streams, n * sizeof(*req->streams));
+	}
+	rc = defaults_get(root, keyed, &defs, err);
+	if (rc < 0)
+		return rc;
 	json_array_foreach(arr, i, o) {
-		rc = ctl_stream_decode(o, keyed, &req->streams[i], err);
+		rc = defaults_apply(o, defs, err);
+		if (rc == 0)
+			rc = ctl_stream_decode(o, keyed, &req->streams[i], err);
 		if (rc == 0 && !keyed)
 			rc = mikey_fields(o, &req->mk[i], err);
 		if (rc < 0)
@@ -647,15 +720,20 @@ ctl_req_fini(struct ctl_req *req)
 {
 	if (req == NULL)
 		return;
-	if (req->streams != NULL) {
-		sodium_munlock(req->streams, req->n_streams * sizeof(*req->streams));
+	if (req->lent) {
 		sodium_memzero(req->streams, req->n_streams * sizeof(*req->streams));
+		if (req->mk != NULL)
+			sodium_memzero(req->mk, req->n_streams * sizeof(*req->mk));
+		atomic_flag_clear(&batch_lent);
+	} else if (req->streams != NULL) {
+		sodium_munlock(req->streams, req->n_streams * sizeof(*req->streams));	/* wipes */
 		free(req->streams);
 	}
 	if (req->imsg != NULL) {
 		sodium_memzero(req->imsg, CTL_IMSG_MAX);
 		free(req->imsg);
 	}
-	free(req->mk);
+	if (!req->lent)
+		free(req->mk);
 	memset(req, 0, sizeof(*req));
 }

@@ -88,6 +88,7 @@ struct ctl_req {
 	unsigned int n_streams;
 	struct dp_stream_spec *streams;	/* ctl_req_fini() wipes and frees */
 	struct ctl_mikey_stream *mk;	/* mikey.install: one per stream */
+	bool lent;			/* streams and mk are the decoder's locked block */
 	/* stream.del, stream.get */
 	uint64_t stream_id;
 	/* stream.list */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: proprietary */
 #include <arpa/inet.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -124,7 +125,14 @@ log_stream(struct ctl_ops *c, const char *what, uint64_t id, const struct dp_srt
 	fprintf(c->log, "mcpxd: stream %" PRIu64 " %s: %s %s ssrc 0x%08x\n", id, what,
 		p->dir == DP_SRTP_DIR_PROTECT ? "protect" : "unprotect",
 		p->proto == DP_SRTP_PROTO_RTCP ? "rtcp" : "rtp", p->ssrc);
-	fflush(c->log);
+}
+
+/* Once a request's lines are written, not per line: a batch of 1,000 wrote 1,000 times. */
+static void
+log_flush(struct ctl_ops *c)
+{
+	if (c->log != NULL)
+		fflush(c->log);
 }
 
 /* ---- restart safety: index marks for protect streams ---------------------------- */
@@ -341,6 +349,7 @@ ctl_streams_install(struct ctl_ops *c, struct dp_stream_spec *sp, unsigned int n
 			break;
 		log_stream(c, "added", ids[i], &pub);
 	}
+	log_flush(c);
 	if (rc < 0) {
 		install_err(err, i, &sp[i], rc);
 		rollback(c, ids, i);
@@ -435,6 +444,14 @@ ctl_ops_tick(struct ctl_ops *c)
 }
 
 void
+ctl_heap_keep(void)
+{
+	/* Both set: a fixed trim threshold also fixes the mmap threshold (else 128 KiB). */
+	(void)mallopt(M_TRIM_THRESHOLD, 256 << 20);
+	(void)mallopt(M_MMAP_THRESHOLD, 4 << 20);
+}
+
+void
 ctl_ops_fini(struct ctl_ops *c)
 {
 	free(c->prot);
@@ -485,6 +502,7 @@ op_stream_del(struct ctl_ops *c, struct ctl_req *req, struct ctl_err *err)
 	if (si.params.dir == DP_SRTP_DIR_PROTECT)
 		prot_remove(c, req->stream_id);	/* the mark stays: a re-add resumes above */
 	log_stream(c, "removed", req->stream_id, &si.params);
+	log_flush(c);
 	return 0;
 }
 

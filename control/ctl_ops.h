@@ -69,6 +69,17 @@ ctl_streams_install(struct ctl_ops *c, struct dp_stream_spec *sp, unsigned int n
 void
 ctl_ops_tick(struct ctl_ops *c);
 
+/*
+ * The heap policy of a process that serves installs (mcpxd, bench_control):
+ * engine contexts are malloc'd and freed at up to thousands a second, and a
+ * heap that gives its top back to the kernel after each burst of removes
+ * page-faults it in again (a fault, and a TLB shootdown to every worker core,
+ * per page) on the next burst of installs. Keep freed memory instead. Call
+ * once at start, before threads.
+ */
+void
+ctl_heap_keep(void);
+
 /* Free what the ops keep (the protect table, an in-memory store made here). */
 void
 ctl_ops_fini(struct ctl_ops *c);

@@ -11,6 +11,7 @@
 
 #include <sodium.h>
 
+#include "ctl_json.h"
 #include "ctl_server.h"
 
 struct client {
@@ -40,18 +41,27 @@ reply_head(int64_t id, bool ok)
 	return r;
 }
 
+_Static_assert(CTL_JSON_SCRATCH >= CTL_REPLY_MAX + 1, "a reply fits the arena's scratch");
+
+/* The reply's text, in plain malloc (free() takes it); |r| is released. */
 static int
 dump(json_t *r, char **out, size_t *out_len)
 {
-	size_t n = json_dumpb(r, NULL, 0, JSON_COMPACT);	/* plain malloc: free() takes it */
+	char *tmp = ctl_json_scratch();
+	size_t n;
 
 	*out = NULL;
+	/* With the arena's scratch the text is made once; without, sized first. */
+	n = tmp != NULL ? json_dumpb(r, tmp, CTL_REPLY_MAX + 1, JSON_COMPACT)
+			: json_dumpb(r, NULL, 0, JSON_COMPACT);
 	if (n > CTL_REPLY_MAX) {
 		json_decref(r);
 		return -CTL_E_LIMIT;
 	}
 	*out = malloc(n + 1);
-	if (*out == NULL || json_dumpb(r, *out, n, JSON_COMPACT) != n) {
+	if (*out != NULL && tmp != NULL)
+		memcpy(*out, tmp, n);
+	if (*out == NULL || (tmp == NULL && json_dumpb(r, *out, n, JSON_COMPACT) != n)) {
 		json_decref(r);
 		free(*out);
 		*out = NULL;
@@ -78,6 +88,7 @@ ctl_reply_error(int64_t id, const struct ctl_err *err, char **out, size_t *out_l
 int
 ctl_serve(struct ctl_ops *ops, uint8_t *buf, size_t len, char **out, size_t *out_len)
 {
+	bool arena = ctl_json_arena_begin();	/* the request's JSON, wiped at once */
 	struct ctl_req req;
 	struct ctl_err err;
 	int64_t id;
@@ -99,10 +110,13 @@ ctl_serve(struct ctl_ops *ops, uint8_t *buf, size_t len, char **out, size_t *out
 	}
 	id = req.id;
 	ctl_req_fini(&req);
-	if (rc == 0)
-		return 0;
-	ops->refused++;
-	return ctl_reply_error(id, &err, out, out_len);
+	if (rc != 0) {
+		ops->refused++;
+		rc = ctl_reply_error(id, &err, out, out_len);
+	}
+	if (arena)
+		ctl_json_arena_end();
+	return rc;
 }
 
 static int

@@ -47,7 +47,8 @@ usage(FILE *f)
 		"usage: mcpxctl [--socket PATH] [--json] [--timeout MS] <command> [args]\n"
 		"\n"
 		"  stream add --file F      install the raw-key streams of F, all or none\n"
-		"                           (F: {\"streams\": [...]} or [...]; - for stdin)\n"
+		"                           (F: {\"streams\": [...]} or [...]; - for stdin;\n"
+		"                           F's \"defaults\" go along)\n"
 		"  stream del ID...         remove streams\n"
 		"  stream get ID            a stream's parameters and counters (no keys)\n"
 		"  list [--ids]             every stream (alias: stream list)\n"
@@ -211,11 +212,15 @@ cmd_stream_add(struct cli *c, int argc, char **argv)
 	}
 	j = load_json(path);
 	arr = j != NULL ? streams_of(j) : NULL;
-	json_decref(j);
-	if (arr == NULL)
+	if (arr == NULL) {
+		json_decref(j);
 		return EX_USAGE;
+	}
 	req = req_new("stream.add");
 	json_object_set_new(req, "streams", arr);
+	if (json_is_object(j) && json_object_get(j, "defaults") != NULL)
+		json_object_set(req, "defaults", json_object_get(j, "defaults"));
+	json_decref(j);
 	rc = call(c, req, &reply);
 	if (rc != EX_OK)
 		return rc;

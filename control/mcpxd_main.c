@@ -654,6 +654,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	ctl_json_init();	/* before any JSON: every block jansson frees is wiped */
+	ctl_heap_keep();	/* contexts come and go: no heap trim and re-fault per burst */
 	if (!protect_memory())
 		fprintf(stderr, "mcpxd: warning: memory not locked (needs root, CAP_IPC_LOCK or an "
 			"unlimited RLIMIT_MEMLOCK): keys may reach swap; core dumps are off\n");

@@ -4,6 +4,7 @@
  * bad requests, each with its exact error code; good requests decoded field
  * by field; the datagram buffer wiped after decoding.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <criterion/criterion.h>
 #include <sodium.h>
 
+#include "ctl_json.h"
 #include "ctl_msg.h"
 
 static void
@@ -118,6 +120,16 @@ static const struct bad bad[] = {
 	/* 70 */ {MKX("\"streams\":[{\"dir\":\"unprotect\",\"ssrc\":1}],"
 		       "\"replaces\":\"0df9bc39\",\"activate_at\":[]"), CTL_E_TYPE},
 	{MKX("\"purpose\":0"), CTL_E_MISSING},		/* streams may go only with learn */
+	/* "defaults" of a batch */
+#define ADDD(d, e) "{\"v\":1,\"op\":\"stream.add\",\"defaults\":" d ",\"streams\":[" e "]}"
+	{ADDD("[]", UNP "}"), CTL_E_TYPE},
+	{ADDD("{\"prfile\":\"AEAD_AES_128_GCM\"}", UNP "}"), CTL_E_VALUE},	/* unknown field */
+	/* 75 */ {ADDD("{\"profile\":\"NULL_CIPHER\"}", UNP "}"), CTL_E_VALUE},
+	{ADDD("{\"dir\":\"unprotect\"}", "{" KEY "," SALT "}"), CTL_E_MISSING},	/* ssrc */
+	{ADDD("{\"cs_id\":0}", UNP "}"), CTL_E_VALUE},	/* a mikey.install field */
+	{"{\"v\":1,\"op\":\"mikey.install\",\"i_message\":\"AAEC\",\"defaults\":"
+	 "{\"master_key\":\"00\"},\"streams\":[{\"dir\":\"unprotect\",\"ssrc\":1}]}",
+	 CTL_E_VALUE},					/* no keys in mikey.install */
 };
 
 Test(control_ctl_msg, bad_requests_get_their_exact_code)
@@ -362,6 +374,173 @@ Test(control_ctl_msg, mikey_install_learn_and_rekey_fields)
 	cr_assert_eq(ctl_msg_decode(&req, buf, sizeof(r3) - 1, &err), 0, "%s", err.msg);
 	cr_assert(!req.has_learn && !req.has_replaces && !req.has_activate_at);
 	ctl_req_fini(&req);
+}
+
+/* A batch's shared fields: each entry gets those it does not set itself. */
+Test(control_ctl_msg, defaults_fill_each_entry_and_an_entry_overrides_them)
+{
+	static const char r[] =
+		"{\"v\":1,\"id\":9,\"op\":\"stream.add\",\"defaults\":{\"dir\":\"unprotect\","
+		"\"profile\":\"AES_CM_128_HMAC_SHA1_80\",\"rcc_r\":1,\"port\":5004," KEY ","
+		"\"master_salt\":\"0102030405060708090a0b0c0d0e\"},\"streams\":["
+		"{\"ssrc\":1,\"mki\":\"0df9bc39\"},"
+		"{\"ssrc\":2,\"port\":6000,\"master_key\":\"ffeeddccbbaa99887766554433221100\"},"
+		"{\"ssrc\":3,\"dir\":\"protect\",\"rcc_r\":0,\"port\":0,"
+		"\"members\":[{\"addr\":\"10.0.0.2\",\"port\":6000}]}]}";
+	struct ctl_req req;
+	struct ctl_err err;
+	uint8_t buf[sizeof(r)];
+	const struct dp_srtp_params *p;
+	unsigned int i;
+
+	memcpy(buf, r, sizeof(r) - 1);
+	cr_assert_eq(ctl_msg_decode(&req, buf, sizeof(r) - 1, &err), 0, "%s", err.msg);
+	cr_assert_eq(req.n_streams, 3);
+	for (i = 0; i < 3; i++) {
+		p = &req.streams[i].params;
+		cr_assert_eq(p->ssrc, i + 1);
+		cr_assert_eq(p->profile, DP_SRTP_AES_CM_128_HMAC_SHA1_80, "stream %u", i);
+		cr_assert_eq(p->master_salt[13], 0x0e, "stream %u", i);
+	}
+	p = &req.streams[0].params;
+	cr_assert_eq(p->dir, DP_SRTP_DIR_UNPROTECT);
+	cr_assert_eq(p->rcc_r, 1);
+	cr_assert_eq(p->mki_len, 4);
+	cr_assert_eq(p->master_key[15], 0x0f);
+	cr_assert_eq(req.streams[0].port, 5004);
+	p = &req.streams[1].params;
+	cr_assert_eq(p->mki_len, 0);
+	cr_assert_eq(p->master_key[0], 0xff, "its own key, not the default");
+	cr_assert_eq(req.streams[1].port, 6000);
+	p = &req.streams[2].params;
+	cr_assert_eq(p->dir, DP_SRTP_DIR_PROTECT);
+	cr_assert_eq(p->rcc_r, 0);
+	cr_assert_eq(req.streams[2].port, 0);
+	cr_assert_eq(req.streams[2].n_members, 1);
+	ctl_req_fini(&req);
+}
+
+/* mikey.install's entries take defaults too: the sender fields, never keys. */
+Test(control_ctl_msg, mikey_install_defaults)
+{
+	static const char r[] =
+		"{\"v\":1,\"op\":\"mikey.install\",\"i_message\":\"AQIDBA==\","
+		"\"defaults\":{\"dir\":\"unprotect\",\"cs_id\":4,\"port\":5004},"
+		"\"streams\":[{\"ssrc\":1,\"guk_id\":7},{\"ssrc\":2,\"cs_id\":6}]}";
+	struct ctl_req req;
+	struct ctl_err err;
+	uint8_t buf[sizeof(r)];
+
+	memcpy(buf, r, sizeof(r) - 1);
+	cr_assert_eq(ctl_msg_decode(&req, buf, sizeof(r) - 1, &err), 0, "%s", err.msg);
+	cr_assert_eq(req.n_streams, 2);
+	cr_assert_eq(req.mk[0].cs_id, 4);
+	cr_assert_eq(req.mk[0].guk_id, 7);
+	cr_assert_eq(req.mk[1].cs_id, 6);
+	cr_assert_eq(req.streams[1].params.dir, DP_SRTP_DIR_UNPROTECT);
+	cr_assert_eq(req.streams[1].port, 5004);
+	ctl_req_fini(&req);
+}
+
+/* A bad default is refused and named; the stream it breaks is named by its place. */
+Test(control_ctl_msg, a_bad_default_names_itself_or_the_stream)
+{
+	static const char r1[] = ADDD("{\"replay_windw\":64}", UNP "}");
+	static const char r2[] = ADDD("{\"port\":[]}", UNP "}");
+	struct ctl_req req;
+	struct ctl_err err;
+	uint8_t buf[256];
+
+	memcpy(buf, r1, sizeof(r1) - 1);
+	cr_assert_eq(ctl_msg_decode(&req, buf, sizeof(r1) - 1, &err), -CTL_E_VALUE);
+	cr_assert_str_eq(err.msg, "defaults.replay_windw: unknown field");
+	memcpy(buf, r2, sizeof(r2) - 1);
+	cr_assert_eq(ctl_msg_decode(&req, buf, sizeof(r2) - 1, &err), -CTL_E_TYPE);
+	cr_assert(strncmp(err.msg, "streams[0]: port", 16) == 0, "%s", err.msg);
+}
+
+/*
+ * The specs of a batch live in one locked block lent to one request at a
+ * time; a second request decoded while the first holds it gets arrays of its
+ * own, and the block is wiped when given back.
+ */
+Test(control_ctl_msg, two_requests_at_once_and_the_lent_block_is_wiped)
+{
+	static const char r[] = ADD(UNP "}");
+	struct ctl_req a, b, c;
+	struct ctl_err err;
+	uint8_t buf[sizeof(r)];
+	const uint8_t *key;
+	static const uint8_t zero[16];
+
+	memcpy(buf, r, sizeof(r) - 1);
+	cr_assert_eq(ctl_msg_decode(&a, buf, sizeof(r) - 1, &err), 0, "%s", err.msg);
+	memcpy(buf, r, sizeof(r) - 1);
+	cr_assert_eq(ctl_msg_decode(&b, buf, sizeof(r) - 1, &err), 0, "%s", err.msg);
+	cr_assert(a.lent && !b.lent);
+	cr_assert_neq(a.streams, b.streams);
+	cr_assert_eq(a.streams[0].params.master_key[15], 0x0f);
+	cr_assert_eq(b.streams[0].params.master_key[15], 0x0f);
+	key = a.streams[0].params.master_key;	/* the block stays mapped: read it after */
+	ctl_req_fini(&a);
+	cr_assert_arr_eq(key, zero, 16, "the lent block is wiped when given back");
+	ctl_req_fini(&b);
+	memcpy(buf, r, sizeof(r) - 1);
+	cr_assert_eq(ctl_msg_decode(&c, buf, sizeof(r) - 1, &err), 0, "%s", err.msg);
+	cr_assert(c.lent, "lent again once given back");
+	ctl_req_fini(&c);
+}
+
+/*
+ * The request arena: jansson's blocks carved from one locked block while this
+ * thread holds it, wiped all at once at the end; held by one thread at a time;
+ * past its size, the heap.
+ */
+static void *
+other_thread_begin(void *arg)
+{
+	*(bool *)arg = ctl_json_arena_begin();
+	if (*(bool *)arg)
+		ctl_json_arena_end();
+	return NULL;
+}
+
+Test(control_ctl_msg, the_json_arena_is_wiped_at_the_end_and_held_by_one_thread)
+{
+	static const char secret[] = "00112233445566778899aabbccddeeff";
+	json_t *s, *big;
+	const char *v;
+	bool other = true;
+	pthread_t t;
+	uint64_t misses;
+	unsigned int i;
+	char zero[sizeof(secret)] = {0};
+
+	cr_assert_null(ctl_json_scratch());
+	cr_assert(ctl_json_arena_begin());
+	cr_assert(!ctl_json_arena_begin(), "not twice");
+	cr_assert_not_null(ctl_json_scratch());
+	cr_assert_eq(pthread_create(&t, NULL, other_thread_begin, &other), 0);
+	pthread_join(t, NULL);
+	cr_assert(!other, "another thread does not get it while held");
+	s = json_string(secret);
+	v = json_string_value(s);
+	json_decref(s);
+	cr_assert_str_eq(v, secret, "freeing an arena block costs nothing: still there");
+	/* Past the arena's size: the heap, counted, and still correct. */
+	misses = ctl_json_arena_misses();
+	big = json_array();
+	for (i = 0; i < CTL_JSON_ARENA / 64 + 1024; i++)
+		cr_assert_eq(json_array_append_new(big, json_string(secret)), 0);
+	cr_assert_gt(ctl_json_arena_misses(), misses);
+	cr_assert_str_eq(json_string_value(json_array_get(big, i - 1)), secret);
+	json_decref(big);
+	ctl_json_arena_end();
+	cr_assert_arr_eq(v, zero, sizeof(secret), "wiped at the end");
+	cr_assert_null(ctl_json_scratch());
+	cr_assert_eq(pthread_create(&t, NULL, other_thread_begin, &other), 0);
+	pthread_join(t, NULL);
+	cr_assert(other, "free again: another thread may take it");
 }
 
 Test(control_ctl_msg, error_codes_are_stable_strings)

@@ -656,6 +656,28 @@ Test(control_ctl_server, mcpxctl_commands_and_exit_codes)
 		cr_assert_eq(mcpxctl(&h, args, out, sizeof(out)), 0);
 		cr_assert_eq(dp_stream_count(h.r.dp), 0);
 	}
+	/* A file with "defaults": the shared fields once, each stream what is its own. */
+	doc = stream_json(&a, MEDIA_PORT, NULL);
+	json_object_del(doc, "ssrc");
+	json_object_del(doc, "mki");
+	arr = json_pack("{s:o, s:[{s:i, s:s}, {s:i, s:s}]}", "defaults", doc, "streams", "ssrc",
+			7, "mki", "0df9bc3900000071", "ssrc", 8, "mki", "0df9bc3900000072");
+	cr_assert_not_null(arr);
+	cr_assert_eq(json_dump_file(arr, file, 0), 0);
+	json_decref(arr);
+	{
+		const char *args[] = {"--socket", h.path, "stream", "add", "--file", file, NULL};
+		struct dp_stream_info si;
+
+		cr_assert_eq(mcpxctl(&h, args, out, sizeof(out)), 0, "%s", out);
+		cr_assert_not_null(strstr(out, "installed 2 streams: 2 3"), "%s", out);
+		cr_assert_eq(dp_stream_get(h.r.dp, 3, &si), 0);
+		cr_assert_eq(si.params.ssrc, 8);
+		cr_assert_eq(si.params.dir, DP_SRTP_DIR_UNPROTECT);
+		cr_assert_eq(si.params.rcc_r, 1);
+		cr_assert_eq(si.port, MEDIA_PORT, "the port of the defaults");
+		cr_assert_eq(si.params.mki[7], 0x72);
+	}
 	{
 		const char *args[] = {"--socket", h.path, "frobnicate", NULL};
 
