@@ -104,7 +104,12 @@ ctl_json_arena_begin(void)
 	if (arena_on || atomic_flag_test_and_set(&arena_held))
 		return false;	/* another thread holds it: the heap serves this one */
 	if (arena == NULL) {
-		arena = sodium_malloc(sizeof(*arena));	/* locked, guarded, never freed */
+		/*
+		 * Locked, guarded, never freed. sodium_malloc puts the block against
+		 * its guard page: a size that is a multiple of 64 keeps it aligned.
+		 */
+		_Static_assert(sizeof(*arena) % 64 == 0, "the arena starts aligned");
+		arena = sodium_malloc(sizeof(*arena));
 		if (arena == NULL) {
 			atomic_flag_clear(&arena_held);
 			return false;

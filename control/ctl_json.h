@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #define CTL_JSON_ARENA (4u << 20)	/* octets of JSON one request may carve */
-#define CTL_JSON_SCRATCH (256u * 1024 + 1)	/* the reply scratch (CTL_REPLY_MAX + 1) */
+#define CTL_JSON_SCRATCH (256u * 1024 + 64)	/* the reply scratch (CTL_REPLY_MAX + 1 ≤ this) */
 
 /*
  * Install the wiping allocation functions. Call once at program start,

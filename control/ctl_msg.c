@@ -366,7 +366,7 @@ mikey_fields(json_t *o, struct ctl_mikey_stream *mk, struct ctl_err *err)
 static struct batch {
 	struct dp_stream_spec streams[CTL_BATCH_MAX];
 	struct ctl_mikey_stream mk[CTL_BATCH_MAX];
-} *batch;
+} __attribute__((aligned(64))) *batch;	/* sodium_malloc ends it at a page: sized to keep it aligned */
 static atomic_flag batch_lent = ATOMIC_FLAG_INIT;
 
 static bool
