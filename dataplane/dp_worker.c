@@ -690,9 +690,23 @@ process(struct dp_worker *w, struct rte_mbuf **mbufs, unsigned int n, bool from_
 	for (i = 0; i < n; i++)
 		if (jobs[i].verdict == LOOKUP)
 			jobs[i].verdict = (uint8_t)lookup(w, &jobs[i], from_handoff);
-	for (i = 0; i < n; i++)
-		if (jobs[i].verdict == DP_V_FWD)
-			dp_srtp_prefetch(jobs[i].s->ctx);
+	for (i = 0; i < n; i++) {
+		const struct dp_stream *st = jobs[i].s;
+
+		if (jobs[i].verdict != DP_V_FWD)
+			continue;
+		dp_srtp_prefetch(st->ctx);
+		if (st->cache != NULL) {
+			/* copy_check's slot: the plaintext it keeps, the ciphertext after it. */
+			const char *c = st->cache, *ct = c + offsetof(struct copy_slot, data) +
+							 jobs[i].p.pl_len;
+
+			__builtin_prefetch(c, 1, 3);
+			__builtin_prefetch(c + RTE_CACHE_LINE_SIZE, 1, 3);
+			__builtin_prefetch(ct, 1, 3);
+			__builtin_prefetch(ct + RTE_CACHE_LINE_SIZE, 1, 3);
+		}
+	}
 	for (i = 0; i < n; i++)
 		if (jobs[i].verdict == DP_V_FWD)
 			dp_srtp_prefetch_keys(jobs[i].s->ctx);
