@@ -190,7 +190,8 @@ int
 dp_worker_main(void *arg);
 void
 dp_worker_apply(struct dp_worker *w, uintptr_t cmd);
-void
+/* Apply every queued command; returns how many. */
+unsigned int
 dp_worker_drain_cmds(struct dp_worker *w);
 
 /* dp_telemetry.c */

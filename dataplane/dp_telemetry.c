@@ -68,6 +68,8 @@ worker_dict(const struct dp_worker_counters *c)
 	rte_tel_data_add_dict_u64(d, "cmds", c->cmds);
 	rte_tel_data_add_dict_u64(d, "cmd_errors", c->cmd_errors);
 	rte_tel_data_add_dict_u64(d, "busy_cycles", c->busy_cycles);
+	rte_tel_data_add_dict_u64(d, "busy_loops", c->busy_loops);
+	rte_tel_data_add_dict_u64(d, "cmd_cycles", c->cmd_cycles);
 	return d;
 }
 

@@ -187,18 +187,20 @@ dp_worker_apply(struct dp_worker *w, uintptr_t cmd)
 	w->c.cmds++;
 }
 
-void
+unsigned int
 dp_worker_drain_cmds(struct dp_worker *w)
 {
 	void *cmds[64];
-	unsigned int n, i;
+	unsigned int n, i, done = 0;
 
 	while ((n = rte_ring_sc_dequeue_burst(w->cmd, cmds, RTE_DIM(cmds), NULL)) != 0) {
 		for (i = 0; i < n; i++)
 			dp_worker_apply(w, (uintptr_t)cmds[i]);
 		atomic_store_explicit(&w->applied, atomic_load_explicit(&w->applied,
 			memory_order_relaxed) + n, memory_order_release);
+		done += n;
 	}
+	return done;
 }
 
 /* ---- classification and steering ---------------------------------------- */
@@ -924,14 +926,20 @@ dp_worker_main(void *arg)
 
 	w->punt_last_tsc = rte_rdtsc();
 	while (likely(!atomic_load_explicit(&dp->stop_rx, memory_order_relaxed))) {
-		uint64_t t0 = rte_rdtsc();
+		uint64_t t0 = rte_rdtsc(), t1;
 
-		dp_worker_drain_cmds(w);
+		if (unlikely(dp_worker_drain_cmds(w) != 0)) {
+			t1 = rte_rdtsc();
+			w->c.cmd_cycles += t1 - t0;
+			t0 = t1;	/* busy_cycles: the packets' share only */
+		}
 		got = poll_rx(w);
 		got += poll_handoff(w);
 		w->c.loops++;
-		if (got != 0)
+		if (got != 0) {
 			w->c.busy_cycles += rte_rdtsc() - t0;	/* the whole loop, polls included */
+			w->c.busy_loops++;
+		}
 		else if (dp->cfg.idle_sleep_us != 0)
 			rte_delay_us_sleep(dp->cfg.idle_sleep_us);
 	}

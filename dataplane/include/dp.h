@@ -95,6 +95,11 @@ struct dp_worker_counters {
 	uint64_t loops;
 	uint64_t busy_cycles;		/* TSC cycles of loops that moved a packet: the worker's
 					   work, without its idle polls (capacity = packets / this) */
+	uint64_t busy_loops;		/* loops that moved a packet (packets per such loop:
+					   the bursts the worker saw) */
+	uint64_t cmd_cycles;		/* TSC cycles spent applying commands (installs,
+					   removes): over elapsed cycles, the share of the
+					   worker's time control traffic takes from packets */
 };
 
 /*

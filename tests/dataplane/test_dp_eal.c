@@ -780,6 +780,11 @@ Test(dataplane_dp_eal, install_remove_under_traffic_loses_nothing_else)
 			     (unsigned long)p0.v[DP_V_PASS], (unsigned long)wt.cmd_errors,
 			     (unsigned long)wt.handoff_full);
 		cr_assert_gt(wt.handoff_out, 0, "one flow came in on a worker not its owner");
+		/* The churn's commands were applied by running workers, and timed apart. */
+		cr_assert_gt(wt.cmd_cycles, 0);
+		cr_assert_gt(wt.busy_loops, 0);
+		cr_assert_leq(wt.busy_loops, wt.loops);
+		cr_assert_leq(wt.busy_loops, wt.rx + wt.handoff_in, "a busy loop moved a packet");
 	}
 	cr_assert_eq(dp_stream_get(r.dp, idb, &si), 0);
 	cr_assert_eq(si.v[DP_V_FWD], ROUNDS * PER, "B: %lu", (unsigned long)si.v[DP_V_FWD]);
