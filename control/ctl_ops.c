@@ -552,6 +552,7 @@ port_json(struct dp *dp, unsigned int i, const struct dp_port_counters *pc)
 	json_object_set_new(o, "rx", json_integer((json_int_t)pc->rx));
 	json_object_set_new(o, "tx", json_integer((json_int_t)pc->tx));
 	json_object_set_new(o, "tx_full", json_integer((json_int_t)pc->tx_full));
+	json_object_set_new(o, "rx_missed", json_integer((json_int_t)pc->rx_missed));
 	json_object_set_new(o, "verdicts", verdicts_json(pc->v));
 	return o;
 }

@@ -396,17 +396,19 @@ print_counters(json_t *r)
 	       json_integer_value(json_object_get(r, "streams")),
 	       json_integer_value(json_object_get(t, "rx")));
 	print_verdicts(json_object_get(t, "verdicts"));
-	printf("\n%-6s %-7s %-7s %12s %12s %8s  verdicts\n", "index", "port", "side", "rx", "tx",
-	       "tx_full");
+	printf("\n%-6s %-7s %-7s %12s %12s %8s %9s  verdicts\n", "index", "port", "side", "rx",
+	       "tx", "tx_full", "rx_missed");
 	json_array_foreach(ports, i, p) {
 		printf("%-6" JSON_INTEGER_FORMAT " %-7" JSON_INTEGER_FORMAT " %-7s %12"
-		       JSON_INTEGER_FORMAT " %12" JSON_INTEGER_FORMAT " %8" JSON_INTEGER_FORMAT " ",
+		       JSON_INTEGER_FORMAT " %12" JSON_INTEGER_FORMAT " %8" JSON_INTEGER_FORMAT
+		       " %9" JSON_INTEGER_FORMAT " ",
 		       json_integer_value(json_object_get(p, "index")),
 		       json_integer_value(json_object_get(p, "port_id")),
 		       json_string_value(json_object_get(p, "side")),
 		       json_integer_value(json_object_get(p, "rx")),
 		       json_integer_value(json_object_get(p, "tx")),
-		       json_integer_value(json_object_get(p, "tx_full")));
+		       json_integer_value(json_object_get(p, "tx_full")),
+		       json_integer_value(json_object_get(p, "rx_missed")));
 		print_verdicts(json_object_get(p, "verdicts"));
 		printf("\n");
 	}

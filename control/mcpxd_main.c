@@ -482,8 +482,9 @@ print_counters(struct dp *dp)
 	       " punt_limited %" PRIu64 " copies %" PRIu64 "\n", t.rx, dp_stream_count(dp),
 	       t.handoff_out, t.punt_full, t.punt_limited, t.copies);
 	for (p = 0; dp_port_counters_read(dp, p, &pc) == 0; p++) {
-		printf("  port %u (%s) rx %" PRIu64 " tx %" PRIu64 " tx_full %" PRIu64,
-		       dp_port_id(dp, p), (p & 1) ? "plain" : "secure", pc.rx, pc.tx, pc.tx_full);
+		printf("  port %u (%s) rx %" PRIu64 " tx %" PRIu64 " tx_full %" PRIu64
+		       " rx_missed %" PRIu64, dp_port_id(dp, p), (p & 1) ? "plain" : "secure", pc.rx,
+		       pc.tx, pc.tx_full, pc.rx_missed);
 		for (v = 0; v < DP_V_COUNT; v++)
 			if (pc.v[v] != 0)
 				printf(" %s %" PRIu64, dp_verdict_name(v), pc.v[v]);

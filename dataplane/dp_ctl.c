@@ -1218,6 +1218,12 @@ dp_port_counters_read(struct dp *dp, unsigned int port, struct dp_port_counters 
 		for (v = 0; v < DP_V_COUNT; v++)
 			out->v[v] += c->v[v];
 	}
+	{
+		struct rte_eth_stats st;
+
+		if (rte_eth_stats_get(dp->port_id[port], &st) == 0)
+			out->rx_missed = st.imissed + st.rx_nombuf;
+	}
 	return 0;
 }
 

@@ -44,6 +44,7 @@ port_dict(struct dp *dp, unsigned int p)
 	rte_tel_data_add_dict_u64(d, "rx", c.rx);
 	rte_tel_data_add_dict_u64(d, "tx", c.tx);
 	rte_tel_data_add_dict_u64(d, "tx_full", c.tx_full);
+	rte_tel_data_add_dict_u64(d, "rx_missed", c.rx_missed);
 	add_verdicts(d, c.v);
 	return d;
 }

@@ -77,6 +77,9 @@ struct dp_port_counters {
 	uint64_t tx;
 	uint64_t tx_full;		/* not taken by the TX queue: freed */
 	uint64_t v[DP_V_COUNT];		/* per verdict, packets that came in on this port */
+	uint64_t rx_missed;		/* lost by the port before mcpxd saw them: its ring was
+					   full, or no mbuf (ethdev imissed + rx_nombuf); read
+					   from the PMD by dp_port_counters_read */
 };
 
 /* A worker's counters. */

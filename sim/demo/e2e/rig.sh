@@ -300,7 +300,8 @@ mcpxd_start() {	# mcpxd_start LOG: the live mcpxd (also its restart in k.); wait
 	# ip netns exec execs mcpxd (no fork): $! is mcpxd itself, for kill -9 in k.
 	ip netns exec "$NSD" "$MCPXD" --no-huge --no-shconf -m 512 --no-pci -l 0-1 --file-prefix "$P" \
 		--log-level=lib.eal:error \
-		--vdev=net_af_packet0,iface=s1 --vdev=net_af_packet1,iface=p1 -- \
+		--vdev=net_af_packet0,iface=s1,framecnt=4096 \
+		--vdev=net_af_packet1,iface=p1,framecnt=4096 -- \
 		--pair 0:1 --workers 1 --idle-sleep-us 50 \
 		--control "$W/control.sock" --key-store "$W/appliance.store" \
 		--key-store-key-file "$W/store.key" --state-dir "$W/state" \
