@@ -210,7 +210,8 @@ batch_fit(unsigned int dir)
 	char e[ENTRY_MAX];
 	size_t el = (size_t)entry(e, sizeof(e), dir, UINT32_MAX / 2), n;
 
-	n = (CTL_MSG_MAX - 64 - (size_t)shared(e, sizeof(e), dir & 1u) - 12) / (el + 1);
+	n = (CTL_MSG_MAX - 64 - ((dir & DIR_DEFAULTS) ? (size_t)shared(e, sizeof(e), dir & 1u) + 12
+						       : 0)) / (el + 1);
 	/* every SSRC as long as the longest */
 	return (unsigned int)RTE_MIN(n, (size_t)CTL_BATCH_MAX);
 }
@@ -700,11 +701,13 @@ gen_latency(uint64_t *next, uint16_t *seq)
 }
 
 static uint64_t gen_paced_gap;		/* GEN_PACED: TSC cycles between bursts of 32 */
+static uint64_t gen_paced_sent;		/* GEN_PACED: packets put on the ring */
 
 /*
  * Load: keep the worker's input ring full, the background streams at random;
- * paced (|*next| not NULL): a burst of 32 every gen_paced_gap cycles, behind
- * schedule as many as it takes to catch up.
+ * paced (|*next| not NULL): a burst of 32 every gen_paced_gap cycles; a burst
+ * more than one gap late is dropped from the schedule, not sent late (what
+ * was sent is counted: gen_paced_sent).
  */
 static void
 gen_load(uint16_t *seq, uint64_t *rs, uint64_t *next)
@@ -733,6 +736,8 @@ gen_load(uint16_t *seq, uint64_t *rs, uint64_t *next)
 	put = rte_ring_enqueue_burst(ring_rx[1], (void **)m, 32, NULL);
 	if (put < 32)
 		rte_pktmbuf_free_bulk(m + put, 32 - put);
+	if (next != NULL)
+		__atomic_fetch_add(&gen_paced_sent, put, __ATOMIC_RELAXED);
 }
 
 static int
@@ -1002,7 +1007,7 @@ static int
 churn_run(double window, unsigned int pairs)
 {
 	uint64_t bg[BG_STREAMS], live[CHURN_LIVE + CHURN_RATE / 1000], ins = 0, del = 0;
-	uint64_t pins = 0, pdel = 0;
+	uint64_t pins = 0, pdel = 0, sent0;
 	struct windows a, b;
 	unsigned int n_live = 0, i;
 	struct req q;
@@ -1026,8 +1031,10 @@ churn_run(double window, unsigned int pairs)
 	gen_paced_gap = (uint64_t)(32.0 * (double)hz / (quiet > 0 ? quiet / 2 : 1e6));
 	gen_set(GEN_PACED);
 	usleep(100000);
+	sent0 = __atomic_load_n(&gen_paced_sent, __ATOMIC_RELAXED);
 	if (windows_run(window, pairs, live, &n_live, &pins, &pdel, &b) != 0)
 		goto out;
+	sent0 = __atomic_load_n(&gen_paced_sent, __ATOMIC_RELAXED) - sent0;
 	churn_res = (struct churn){
 		.quiet_mpps = (double)a.pkts[0] / secs(a.tsc[0]) / 1e6,
 		.churn_mpps = (double)a.pkts[1] / secs(a.tsc[1]) / 1e6,
@@ -1037,7 +1044,7 @@ churn_run(double window, unsigned int pairs)
 		.churn_burst = a.loops[1] ? (double)a.rx[1] / (double)a.loops[1] : 0,
 		.quiet_cmd = (double)a.cmd[0] / (double)a.tsc[0],
 		.churn_cmd = (double)a.cmd[1] / (double)a.tsc[1],
-		.paced_mpps = 32.0 * (double)hz / (double)gen_paced_gap / 1e6,
+		.paced_mpps = (double)sent0 / secs(b.tsc[0] + b.tsc[1]) / 1e6,	/* as sent */
 		.paced_quiet_cap = (double)b.pkts[0] / secs(b.busy[0] + b.cmd[0]) / 1e6,
 		.paced_churn_cap = (double)b.pkts[1] / secs(b.busy[1] + b.cmd[1]) / 1e6,
 		.paced_quiet_burst = b.busy_loops[0] ? (double)b.rx[0] / (double)b.busy_loops[0] : 0,
@@ -1294,9 +1301,11 @@ print_results(const char *be, const char *log)
 		       best->per_s[PATH_CORE], best->per_s[PATH_SOCKET] >= 200000 ? "met"
 										: "NOT met");
 	printf("  worker rate under 10,000 installs+removes/s >= 0.95 of quiet: %.4f (its rate "
-	       "when fed, paced feed): %s; %.4f as forwarded (its feed shares the control "
-	       "thread's core)\n", churn_res.paced_churn_cap / churn_res.paced_quiet_cap,
-	       churn_res.paced_churn_cap >= 0.95 * churn_res.paced_quiet_cap ? "met" : "NOT met",
+	       "when fed, paced feed, %.0f installs/s reached): %s; %.4f as forwarded (its feed "
+	       "shares the control thread's core)\n",
+	       churn_res.paced_churn_cap / churn_res.paced_quiet_cap, churn_res.paced_installs_s,
+	       churn_res.paced_installs_s < 0.95 * CHURN_RATE ? "NOT measured (churn short)"
+	       : churn_res.paced_churn_cap >= 0.95 * churn_res.paced_quiet_cap ? "met" : "NOT met",
 	       churn_res.churn_mpps / churn_res.quiet_mpps);
 	printf("(ops.log: %s, as mcpxd's stdout log of one line per stream; busy replies "
 	       "retried: %" PRIu64 ")\n", log, busy_retries);

@@ -15,21 +15,39 @@
  * The request arena (ctl_json_arena_begin): one locked block that a request's
  * JSON is carved from, wiped once at the end, and a reply scratch beside it.
  * Held by one thread at a time; |arena_on| says whether this thread holds it.
+ * Other threads only compare their blocks' addresses with it (|arena| is
+ * written once, by the first holder).
  */
-static struct arena {
+struct arena {
 	uint8_t mem[CTL_JSON_ARENA];
 	char scratch[CTL_JSON_SCRATCH];
-} *arena;
+};
+static _Atomic(struct arena *) arena;
 static size_t arena_used;			/* the holder's: octets carved */
 static atomic_flag arena_held = ATOMIC_FLAG_INIT;
 static _Thread_local bool arena_on;
-static uint64_t arena_misses;
+static _Atomic uint64_t arena_misses;
+
+/*
+ * Under AddressSanitizer the arena stays off: its free is a no-op, so a use
+ * after free of a request's JSON would go unseen there, which is what that
+ * build is for. (The arena's own tests skip there.)
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define ARENA_OFF 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ARENA_OFF 1
+#endif
+#endif
 
 static inline bool
 in_arena(const void *q)
 {
-	return arena != NULL && (const uint8_t *)q >= arena->mem &&
-	       (const uint8_t *)q < arena->mem + CTL_JSON_ARENA;
+	const struct arena *a = atomic_load_explicit(&arena, memory_order_relaxed);
+
+	return a != NULL && (const uint8_t *)q >= a->mem &&
+	       (const uint8_t *)q < a->mem + CTL_JSON_ARENA;
 }
 
 /* jansson's strings and its lexer's buffers are copies of the datagram: wipe them on free. */
@@ -42,11 +60,12 @@ wipe_malloc(size_t n)
 		size_t need = (n + 15u) & ~(size_t)15u;
 
 		if (need >= n && CTL_JSON_ARENA - arena_used >= need) {
-			p = arena->mem + arena_used;
+			p = atomic_load_explicit(&arena, memory_order_relaxed)->mem + arena_used;
 			arena_used += need;
 			return p;
 		}
-		arena_misses++;	/* full: the heap, wiped block by block as before */
+		/* full: the heap, wiped block by block as before */
+		atomic_fetch_add_explicit(&arena_misses, 1, memory_order_relaxed);
 	}
 	if (n > SIZE_MAX - WIPE_HDR)
 		return NULL;
@@ -99,21 +118,35 @@ ctl_json_free(void *p)
 }
 
 bool
+ctl_json_arena_available(void)
+{
+#ifdef ARENA_OFF
+	return false;
+#else
+	return true;
+#endif
+}
+
+bool
 ctl_json_arena_begin(void)
 {
-	if (arena_on || atomic_flag_test_and_set(&arena_held))
+	struct arena *a;
+
+	if (!ctl_json_arena_available() || arena_on || atomic_flag_test_and_set(&arena_held))
 		return false;	/* another thread holds it: the heap serves this one */
-	if (arena == NULL) {
+	a = atomic_load_explicit(&arena, memory_order_relaxed);
+	if (a == NULL) {
 		/*
 		 * Locked, guarded, never freed. sodium_malloc puts the block against
 		 * its guard page: a size that is a multiple of 64 keeps it aligned.
 		 */
-		_Static_assert(sizeof(*arena) % 64 == 0, "the arena starts aligned");
-		arena = sodium_malloc(sizeof(*arena));
-		if (arena == NULL) {
+		_Static_assert(sizeof(struct arena) % 64 == 0, "the arena starts aligned");
+		a = sodium_malloc(sizeof(*a));
+		if (a == NULL) {
 			atomic_flag_clear(&arena_held);
 			return false;
 		}
+		atomic_store_explicit(&arena, a, memory_order_release);
 	}
 	arena_used = 0;
 	arena_on = true;
@@ -125,7 +158,7 @@ ctl_json_arena_end(void)
 {
 	if (!arena_on)
 		return;
-	sodium_memzero(arena->mem, arena_used);
+	sodium_memzero(atomic_load_explicit(&arena, memory_order_relaxed)->mem, arena_used);
 	arena_used = 0;
 	arena_on = false;
 	atomic_flag_clear(&arena_held);
@@ -134,11 +167,11 @@ ctl_json_arena_end(void)
 char *
 ctl_json_scratch(void)
 {
-	return arena_on ? arena->scratch : NULL;
+	return arena_on ? atomic_load_explicit(&arena, memory_order_relaxed)->scratch : NULL;
 }
 
 uint64_t
 ctl_json_arena_misses(void)
 {
-	return arena_misses;
+	return atomic_load_explicit(&arena_misses, memory_order_relaxed);
 }

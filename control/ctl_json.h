@@ -37,12 +37,17 @@ ctl_json_free(void *p);
  * wipes what was carved, all at once, and every value carved is gone: no JSON
  * made in between may outlive it. One thread holds the arena at a time; begin
  * returns false (and changes nothing) when this or another thread holds it, or
- * it cannot be allocated — jansson then works from the heap. The control
+ * it cannot be allocated, or under AddressSanitizer — jansson then works from
+ * the heap. The reply scratch is wiped by its user (ctl_serve's dump). The control
  * thread serves each request inside one (ctl_serve): the per-block malloc,
  * free and wipe were a third of a large install's cost.
  */
 bool
 ctl_json_arena_begin(void);
+
+/* Whether this build has the arena (not under AddressSanitizer: see ctl_json.c). */
+bool
+ctl_json_arena_available(void);
 
 void
 ctl_json_arena_end(void);

@@ -705,7 +705,7 @@ ctl_msg_decode(struct ctl_req *req, uint8_t *buf, size_t len, struct ctl_err *er
 	rc = header_get(root, req, err);
 	if (rc == 0)
 		rc = args_get(root, req, err);
-	json_decref(root);	/* every block wiped as it is freed (ctl_json_init) */
+	json_decref(root);	/* wiped as freed (ctl_json_init), or with the request's arena */
 	if (rc < 0) {
 		int64_t id = req->id;
 

@@ -55,12 +55,16 @@ dump(json_t *r, char **out, size_t *out_len)
 	n = tmp != NULL ? json_dumpb(r, tmp, CTL_REPLY_MAX + 1, JSON_COMPACT)
 			: json_dumpb(r, NULL, 0, JSON_COMPACT);
 	if (n > CTL_REPLY_MAX) {
+		if (tmp != NULL)
+			sodium_memzero(tmp, CTL_REPLY_MAX + 1);
 		json_decref(r);
 		return -CTL_E_LIMIT;
 	}
 	*out = malloc(n + 1);
 	if (*out != NULL && tmp != NULL)
 		memcpy(*out, tmp, n);
+	if (tmp != NULL)
+		sodium_memzero(tmp, n);	/* an error reply may quote the request */
 	if (*out == NULL || (tmp == NULL && json_dumpb(r, *out, n, JSON_COMPACT) != n)) {
 		json_decref(r);
 		free(*out);

@@ -28,6 +28,7 @@
 
 #include "ctl_cli.h"
 #include "ctl_keys.h"
+#include "ctl_json.h"
 #include "ctl_server.h"
 #include "dp_rig.h"
 #include "dp_testlib.h"
@@ -484,6 +485,12 @@ Test(control_ctl_server, bad_input_gets_its_code_and_the_server_goes_on)
 	cr_assert_eq(json_integer_value(json_object_get(r, "refused")),
 		     (json_int_t)(sizeof(bad) / sizeof(bad[0]) + 1));
 	json_decref(r);
+	/* Every request, refused or not, gave the request arena back (this thread served them). */
+	cr_assert_null(ctl_json_scratch());
+	if (ctl_json_arena_available()) {
+		cr_assert(ctl_json_arena_begin(), "the arena is free after serving");
+		ctl_json_arena_end();
+	}
 	h_down(&h);
 }
 
