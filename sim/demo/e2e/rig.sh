@@ -551,6 +551,9 @@ check $ok "mcpxd still running" "pid $MCPXD_PID"
 sleep 0.5
 c3=$(counters)
 echo "$c3" >"$W/c3.json"
+missed=$(jget "$c3" /mcpx/counters.port0.rx_missed)
+[ "$missed" = 0 ] && ok=OK || ok=FAIL
+check $ok "the secure port lost nothing under the flood before mcpxd saw it" "rx_missed $missed"
 python3 - "$W/c2.json" "$W/c3.json" >"$W/delta.txt" <<'PYX'
 import json, sys
 a = json.load(open(sys.argv[1]))["/mcpx/counters"]
