@@ -1370,7 +1370,7 @@ main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
 		case 'q':
-			p = (struct plan){.total = 2048, .samples = 200, .window = 0.25, .pairs = 2,
+			p = (struct plan){.total = 8192, .samples = 200, .window = 0.25, .pairs = 2,
 					  .batches = {1, 64, 0}};
 			break;
 		case 'S':
