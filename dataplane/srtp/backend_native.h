@@ -60,6 +60,16 @@ dp_srtp_native_arch(void);
 MUST_CHECK int
 dp_srtp_native_set_arch(const char *name);
 
+/*
+ * The offsets in intel-ipsec-mb's gcm_key_data of the lines holding the
+ * powers of H that the calling thread's path reads for a 60-octet packet
+ * under a |key_len| (16 or 32) octet key: the keys' prefetch loads them
+ * with the round keys. Puts up to |max| in |out|; returns how many, 0 when
+ * the thread has no manager yet.
+ */
+unsigned int
+dp_srtp_native_h_lines(unsigned int key_len, uint16_t *out, unsigned int max);
+
 /* Set the calling thread's intel-ipsec-mb manager up now rather than on its
  * first burst (workers may call this before their loop). 0 or -DP_E_NOMEM. */
 MUST_CHECK int

@@ -92,10 +92,20 @@ struct nat_rec {
 	uint8_t aad[16];	/* GCM SRTCP: header || E|index */
 };
 
+/* The lines of gcm_key_data past the round keys that a short packet reads, at most. */
+#define NAT_H_LINES 3
+#define NAT_PROBE_PAYLOAD 60	/* MCPTT voice: a few codec frames */
+
 /* Per-thread: the manager and the scratch of one burst of DP_SRTP_BURST_MAX. */
 struct nat_thread {
 	IMB_MGR *mgr;		/* the dispatched path: ciphers, and SHA1 bursts of NAT_SHA1_MB+ */
 	IMB_MGR *hmgr;		/* short SHA1 bursts: the SHA-NI path where the CPU has it */
+	/*
+	 * Per GCM kind (NAT_GCM128, NAT_GCM256): the offsets in gcm_key_data of
+	 * the lines holding the powers of H that mgr's path reads for a packet
+	 * of NAT_PROBE_PAYLOAD octets; 0 ends the list (mgr_init finds them).
+	 */
+	uint16_t h_line[2][NAT_H_LINES];
 	uint64_t gen;
 	struct gcm_context_data gctx;
 	IMB_JOB cjobs[DP_SRTP_BURST_MAX];

@@ -183,11 +183,9 @@ dp_srtp_prefetch(const struct dp_srtp_ctx *c)
 {
 	const char *p = (const char *)c;
 
-	/* The header (ops, params, trailer sizes) and the first two lines of priv. */
+	/* The per-packet line (srtp_backend.h) and the first line of the state. */
 	__builtin_prefetch(p, 0, 3);
-	__builtin_prefetch(p + 64, 0, 3);
 	__builtin_prefetch(c->priv, 1, 3);
-	__builtin_prefetch(c->priv + 64, 1, 3);
 }
 
 void

@@ -95,20 +95,22 @@ dp_srtp_backend_available(unsigned int be);
 
 /* What a context is made from. Keys are copied; wipe your copy after. */
 struct dp_srtp_params {
+	/* Read for every packet: kept first, on the context's first line (srtp_backend.h). */
 	enum dp_srtp_profile profile;
 	enum dp_srtp_proto proto;
 	enum dp_srtp_dir dir;
-	uint8_t master_key[DP_SRTP_MAX_KEY_LEN];	/* key_len octets used */
-	uint8_t master_salt[DP_SRTP_MAX_SALT_LEN];	/* salt_len octets used */
+	uint32_t ssrc;		/* host order */
 	uint8_t mki[DP_SRTP_MAX_MKI_LEN];
 	uint8_t mki_len;	/* 0, 4 (PCK-ID, CSK-ID) or 8 (GMK-ID || GUK-ID) */
-	uint32_t ssrc;		/* host order */
+	uint16_t rcc_r;		/* RCCm3 rate R: ROC on packets with SEQ mod R == 0; 0 = off */
+	/* Read when the context is made. */
+	uint16_t replay_window;	/* SRTP: 0 = default, else 64..4096; SRTCP: 0 or 128 */
 	uint32_t roc;		/* initial ROC (SRTP) */
 	uint16_t seq;		/* receiver's initial highest SEQ; see seq_set */
 	bool seq_set;		/* native backend only; libsrtp takes the first packet's */
 	uint32_t srtcp_index;	/* protect: first SRTCP index, native only (libsrtp: 1) */
-	uint16_t replay_window;	/* SRTP: 0 = default, else 64..4096; SRTCP: 0 or 128 */
-	uint16_t rcc_r;		/* RCCm3 rate R: ROC on packets with SEQ mod R == 0; 0 = off */
+	uint8_t master_key[DP_SRTP_MAX_KEY_LEN];	/* key_len octets used */
+	uint8_t master_salt[DP_SRTP_MAX_SALT_LEN];	/* salt_len octets used */
 };
 
 struct dp_srtp_ctx;
@@ -187,10 +189,11 @@ dp_srtp_burst(struct dp_srtp_pkt *pkts, unsigned int n);
 
 /*
  * Hints for a caller that knows its burst's contexts early (the worker): start
- * loading what dp_srtp_burst will read of |c|, the context and its state with
- * dp_srtp_prefetch, then its keys with dp_srtp_prefetch_keys once the first
- * had time to arrive (where the keys sit is read from the state). No effect
- * on any result; they never fault. Thread: the context's owner.
+ * loading what dp_srtp_burst will read of |c|, the context's first line and
+ * its state's with dp_srtp_prefetch, then its keys (and a receiver's replay
+ * window) with dp_srtp_prefetch_keys once the first had time to arrive
+ * (where the keys sit is read from the state). No effect on any result; they
+ * never fault. Thread: the context's owner.
  */
 void
 dp_srtp_prefetch(const struct dp_srtp_ctx *c);

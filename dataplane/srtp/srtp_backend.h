@@ -12,7 +12,9 @@
 #ifndef DP_SRTP_BACKEND_H
 #define DP_SRTP_BACKEND_H
 
+#include <assert.h>
 #include <stdalign.h>
+#include <stddef.h>
 
 #include "dp_srtp.h"
 
@@ -38,19 +40,32 @@ struct dp_srtp_backend_ops {
 	 * shrinks to the plaintext; pkt->rcc/roc give the trailer's ROC.
 	 */
 	void (*burst)(struct dp_srtp_pkt *pkts, unsigned int n);
-	/* Optional: prefetch the keys a packet of |c| needs (dp_srtp_prefetch_keys). */
+	/*
+	 * Optional: prefetch the keys a packet of |c| needs, and whatever of
+	 * the state past its first line (dp_srtp_prefetch_keys).
+	 */
 	void (*prefetch_keys)(const struct dp_srtp_ctx *c);
 };
 
+/*
+ * A packet reads the first line only (dp_srtp_prefetch loads it and priv's
+ * first): the fields the front and the backends use per packet, then the
+ * params, whose per-packet fields come first. The rest of the params (the
+ * initial state, the zeroed master key) is read when the context is made.
+ * At a million streams every line a packet touches costs (docs/performance.md).
+ */
 struct dp_srtp_ctx {
 	const struct dp_srtp_backend_ops *ops;
-	struct dp_srtp_params params;	/* master key and salt zeroed */
 	uint32_t fixed_trailer;		/* tag + [E|index] + MKI octets */
 	uint8_t tag_len;		/* SRTP or SRTCP tag octets for this proto */
 	uint8_t aead;
 	size_t alloc_size;
+	struct dp_srtp_params params;	/* master key and salt zeroed */
 	alignas(64) unsigned char priv[];
 };
+
+static_assert(offsetof(struct dp_srtp_ctx, params.rcc_r) + sizeof(uint16_t) <= 64,
+	      "dp_srtp_ctx: the per-packet fields on the first line");
 
 extern const struct dp_srtp_backend_ops dp_srtp_libsrtp_ops;
 extern const struct dp_srtp_backend_ops dp_srtp_native_ops;

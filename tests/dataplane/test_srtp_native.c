@@ -7,10 +7,12 @@
  * state size; and bursts whose packets depend on each other.
  * Vectors are data: tests/vectors/srtp-rfc3711.json, srtp-gcm-rfc7714.json.
  */
+#include <stdalign.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
+#include <intel-ipsec-mb.h>
 #include <sodium.h>
 
 #include "backend_native.h"
@@ -236,6 +238,77 @@ master_key_vectors(const char *arch)
 Test(dataplane_srtp_native, libsrtp_gcm_vector_every_arch)
 {
 	cr_assert_geq(each_arch(master_key_vectors), 1);
+}
+
+/*
+ * The lines of gcm_key_data the keys' prefetch loads for GCM are the ones the
+ * path reads: found here by the octet (16 at a time) on a manager of its own
+ * and a key of its own, against the engine's line-by-line probe.
+ */
+static void
+h_lines_match(const char *arch)
+{
+	static const struct {
+		const char *name;
+		void (*init)(IMB_MGR *);
+	} inits[] = {{"sse", init_mb_mgr_sse},
+		     {"avx", init_mb_mgr_avx},
+		     {"avx2", init_mb_mgr_avx2},
+		     {"avx512", init_mb_mgr_avx512}};
+	IMB_MGR *m = alloc_mb_mgr(0);
+	unsigned int i, kl;
+
+	cr_assert_not_null(m);
+	for (i = 0; strcmp(inits[i].name, arch) != 0; i++)
+		;
+	inits[i].init(m);
+	cr_assert_eq(dp_srtp_native_thread_init(), 0);
+	for (kl = 16; kl <= 32; kl += 16) {
+		const uint8_t key[32] = {0x42, 0x17};
+		alignas(64) struct gcm_key_data kd, probe;
+		struct gcm_context_data gctx;
+		uint8_t iv[12] = {1}, aad[12] = {0x80, 0x60}, pt[60], ct[2][60], tag[2][16];
+		uint16_t want[8], got[8];
+		size_t c, rk = (kl == 32 ? 15u : 11u) * 16u;
+		unsigned int nw = 0, ng, v;
+
+		memset(pt, 0x33, sizeof(pt));
+		for (c = 0; c <= sizeof(kd) / 16; c++) {
+			if (kl == 32)
+				IMB_AES256_GCM_PRE(m, key, &kd);
+			else
+				IMB_AES128_GCM_PRE(m, key, &kd);
+			probe = kd;
+			if (c != 0)
+				((uint8_t *)&probe)[(c - 1) * 16] ^= 1;	/* chunk c - 1 */
+			if (kl == 32)
+				IMB_AES256_GCM_ENC(m, &probe, &gctx, ct[c != 0], pt, sizeof(pt), iv,
+						   aad, sizeof(aad), tag[c != 0], 16);
+			else
+				IMB_AES128_GCM_ENC(m, &probe, &gctx, ct[c != 0], pt, sizeof(pt), iv,
+						   aad, sizeof(aad), tag[c != 0], 16);
+			if (c == 0 || (c - 1) * 16 < rk ||
+			    (memcmp(ct[0], ct[1], sizeof(pt)) == 0 && memcmp(tag[0], tag[1], 16) == 0))
+				continue;
+			v = (unsigned int)((c - 1) * 16 / 64 * 64);
+			if (nw == 0 || want[nw - 1] != v) {
+				cr_assert_lt(nw, 8u);
+				want[nw++] = (uint16_t)v;
+			}
+		}
+		ng = dp_srtp_native_h_lines(kl, got, 8);
+		cr_assert_gt(nw, 0u, "%s: no line of H read?", arch);
+		cr_assert_eq(ng, nw, "%s, %u-octet key: %u lines probed, %u read", arch, kl, ng, nw);
+		for (v = 0; v < nw; v++)
+			cr_assert_eq(got[v], want[v], "%s, %u-octet key: line %u at %u, read at %u",
+				     arch, kl, v, got[v], want[v]);
+	}
+	free_mb_mgr(m);
+}
+
+Test(dataplane_srtp_native, gcm_prefetch_finds_the_h_lines)
+{
+	cr_assert_geq(each_arch(h_lines_match), 1);
 }
 
 Test(dataplane_srtp_native, unknown_arch_refused)
