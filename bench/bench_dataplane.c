@@ -6,7 +6,7 @@
  *
  *   bench_dataplane [--quick] [--json] [--out FILE] [--packets N] [--streams a,b,c]
  *                   [--backend NAME] [--profile NAME] [--payload a,b] [--op OP]
- *                   [--seconds S]
+ *                   [--seconds S] [--smoke]
  *
  * --json writes JSON lines to stdout instead of the table; --out FILE writes
  * them to FILE as well as the table to stdout (./mcpx bench). --streams,
@@ -16,6 +16,7 @@
  * fewer packets, 2 seconds). A row stops sending after --seconds of traffic (10; the
  * rate is then over what was sent): libsrtp slows down with many contexts.
  * Installing a million contexts takes a while (progress on stderr).
+ * --smoke runs a few tiny rows (the test suite's) and fails on a lost packet.
  *
  * Protect: each packet gets its stream's next SEQ (no index is ever reused).
  * Unprotect: a set protected beforehand, off the clock, with each stream's
@@ -24,9 +25,18 @@
  * (those dp_srtp_backend_available() reports); the io-forward rate of the
  * same ports (rx -> tx, nothing else) is the ceiling, and the generator's
  * own rate says when the generator, not the worker, is the bound.
+ *
+ * Rows of 10,000 streams or more also measure this machine's memory: what a
+ * random cache line costs with 32 in flight (as the worker's passes keep
+ * them), over a region as large as the row's state, right before the row's
+ * traffic. The worker's extra time per packet over the 1-stream row of the
+ * same kind, in units of that cost, is the number of random lines a packet
+ * costs at that many streams: a figure of the code, where the Mpps of a
+ * million-stream row mostly measures the machine's memory (docs/performance.md).
  */
 #include <getopt.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +61,7 @@
 #define MAX_LIST 8
 
 static bool json;
+static bool smoke;			/* --smoke: tiny rows; a lost packet fails the run */
 static double max_secs = 10;		/* --seconds: traffic per row at most */
 static FILE *out;			/* --out: JSON lines */
 static struct rte_mempool *gen_pool;
@@ -386,9 +397,62 @@ install(struct dp *dp, struct gen *g)
 	return rc;
 }
 
-static double
-measure(unsigned int be, struct gen *g, double *loss, double *core)
+/* Heap octets in use (the main arena's and the mmapped blocks'). */
+static size_t
+heap_used(void)
 {
+	struct mallinfo2 mi = mallinfo2();
+
+	return mi.uordblks + mi.hblkhd;
+}
+
+/*
+ * Nanoseconds a random 64-octet line costs, reading |bytes| of fresh memory
+ * 32 lines at a time, each prefetched before any is read: the best of three
+ * rounds of |n| / 3 lines (this VM's memory has bad moments). Its own pages
+ * (4 KiB: the contexts' heap is not advised for huge pages), faulted in
+ * first; freed after.
+ */
+static double
+line_ns(size_t bytes, uint64_t n)
+{
+	size_t lines = bytes / RTE_CACHE_LINE_SIZE, idx[32];
+	uint64_t s = 0x9e3779b97f4a7c15ull, t0, i, best = UINT64_MAX;
+	volatile uint64_t sink;
+	uint64_t sum = 0;
+	unsigned int b, round;
+	char *p;
+
+	n = RTE_MAX(n / 3, (uint64_t)32);
+	if (lines < 32 || (p = aligned_alloc(RTE_CACHE_LINE_SIZE, lines * 64)) == NULL)
+		return 0;
+	memset(p, 1, lines * 64);
+	for (round = 0; round < 3; round++) {
+		t0 = rte_rdtsc();
+		for (i = 0; i < n; i += 32) {
+			for (b = 0; b < 32; b++) {
+				idx[b] = (size_t)(rng(&s) % lines) * 64;
+				rte_prefetch0(p + idx[b]);
+			}
+			for (b = 0; b < 32; b++)
+				sum += (uint8_t)p[idx[b]];
+		}
+		best = RTE_MIN(best, rte_rdtsc() - t0);
+	}
+	sink = sum;
+	(void)sink;
+	free(p);
+	return (double)best / (double)rte_get_tsc_hz() * 1e9 / (double)(i);
+}
+
+#define LINE_MIN_STREAMS 10000
+/* Octets a stream where the allocator cannot say (plain builds report 2.3 to 3.6 KiB). */
+#define STATE_GUESS 3072
+
+static double
+measure(unsigned int be, struct gen *g, double *loss, double *core, double *line)
+{
+	size_t heap0 = heap_used();
 	struct dp_config cfg;
 	struct dp *dp = NULL;
 	struct dp_worker_counters c;
@@ -407,6 +471,18 @@ measure(unsigned int be, struct gen *g, double *loss, double *core)
 	rc = dp_new(&dp, &cfg);
 	if (rc == 0)
 		rc = install(dp, g);
+	*line = 0;
+	if (rc == 0 && g->streams >= LINE_MIN_STREAMS) {
+		size_t state = heap_used() - heap0;
+
+		/* Under ASan mallinfo2 sees nothing: about what a plain build reports. */
+		if (heap_used() <= heap0)
+			state = (size_t)g->streams * STATE_GUESS;
+		if (getenv("BENCH_DEBUG") != NULL)
+			fprintf(stderr, "  state %zu octets, %zu a stream\n", state,
+				state / g->streams);
+		*line = line_ns(state, 4000000);
+	}
 	if (rc == 0)
 		rc = dp_start(dp);
 	if (rc != 0) {
@@ -438,15 +514,27 @@ measure(unsigned int be, struct gen *g, double *loss, double *core)
 
 /* ---- main -------------------------------------------------------------- */
 
+/* One row's figures; line_ns and lines 0 where not measured. */
+struct result {
+	double mpps, core, gen, loss;
+	double line_ns;		/* a random line of this machine's memory */
+	double lines;		/* the extra time a packet takes over 1 stream, in those */
+};
+
 static void
 json_row(FILE *f, const char *backend, const char *profile, unsigned int payload,
-	 const char *op, uint32_t streams, double mpps, double core, double gen, double loss)
+	 const char *op, uint32_t streams, const struct result *r)
 {
 	fprintf(f, "{\"bench\":\"dataplane\",\"backend\":\"%s\",\"profile\":\"%s\","
 		"\"payload\":%u,\"op\":\"%s\",\"streams\":%" PRIu32 ",\"workers\":1,"
 		"\"mpps\":%.3f,\"worker_busy_mpps\":%.3f,\"generator_mpps\":%.3f,"
-		"\"not_fwd\":%.4f}\n",
-		backend, profile, payload, op, streams, mpps, core, gen, loss);
+		"\"not_fwd\":%.4f",
+		backend, profile, payload, op, streams, r->mpps, r->core, r->gen, r->loss);
+	if (r->line_ns > 0)
+		fprintf(f, ",\"line_ns\":%.1f", r->line_ns);
+	if (r->lines > 0)
+		fprintf(f, ",\"extra_lines_per_packet\":%.2f", r->lines);
+	fprintf(f, "}\n");
 	fflush(f);
 }
 
@@ -460,16 +548,49 @@ json_ceiling(FILE *f, double mpps, double gen)
 
 static void
 print_row(const char *backend, const char *profile, unsigned int payload, const char *op,
-	  uint32_t streams, double mpps, double core, double gen, double loss)
+	  uint32_t streams, const struct result *r)
 {
-	if (json)
-		json_row(stdout, backend, profile, payload, op, streams, mpps, core, gen, loss);
-	else
-		printf("%-8s %-24s %7u %-9s %9" PRIu32 " %8.3f %9.3f %10.3f %8.4f\n", backend,
-		       profile, payload, op, streams, mpps, core, gen, loss);
+	if (json) {
+		json_row(stdout, backend, profile, payload, op, streams, r);
+	} else {
+		printf("%-8s %-24s %7u %-9s %9" PRIu32 " %8.3f %9.3f %10.3f %8.4f", backend,
+		       profile, payload, op, streams, r->mpps, r->core, r->gen, r->loss);
+		if (r->line_ns > 0)
+			printf(" %7.1f", r->line_ns);
+		if (r->lines > 0)
+			printf(" %9.2f", r->lines);
+		printf("\n");
+	}
 	if (out != NULL)
-		json_row(out, backend, profile, payload, op, streams, mpps, core, gen, loss);
+		json_row(out, backend, profile, payload, op, streams, r);
 	fflush(stdout);
+}
+
+/* The worker's ns a packet at 1 stream, by row kind: the base of the lines column. */
+static struct {
+	unsigned int be, profile, payload, dir;
+	double ns;
+} one_stream[64];
+static unsigned int n_one_stream;
+
+static double *
+one_stream_ns(unsigned int be, unsigned int profile, unsigned int payload, unsigned int dir,
+	      bool add)
+{
+	unsigned int i;
+
+	for (i = 0; i < n_one_stream; i++)
+		if (one_stream[i].be == be && one_stream[i].profile == profile &&
+		    one_stream[i].payload == payload && one_stream[i].dir == dir)
+			return &one_stream[i].ns;
+	if (!add || n_one_stream == RTE_DIM(one_stream))
+		return NULL;
+	one_stream[i].be = be;
+	one_stream[i].profile = profile;
+	one_stream[i].payload = payload;
+	one_stream[i].dir = dir;
+	n_one_stream++;
+	return &one_stream[i].ns;
 }
 
 static int
@@ -478,7 +599,8 @@ row(unsigned int be, unsigned int profile, unsigned int payload, uint32_t stream
 {
 	struct gen g = {.dir = dir, .profile = profile, .payload = payload, .streams = streams,
 			.packets = packets};
-	double mpps, core = 0, gen, loss = 0;
+	struct result r = {0};
+	double *base;
 
 	if (dir == DP_SRTP_DIR_PROTECT)
 		g.seq = calloc(g.streams, sizeof(uint16_t));
@@ -486,13 +608,25 @@ row(unsigned int be, unsigned int profile, unsigned int payload, uint32_t stream
 		fprintf(stderr, "bench_dataplane: pregen failed\n");
 		return -1;
 	}
-	gen = gen_alone(&g, RTE_MIN(packets, 200000));
-	mpps = measure(be, &g, &loss, &core);
+	r.gen = gen_alone(&g, RTE_MIN(packets, 200000));
+	r.mpps = measure(be, &g, &r.loss, &r.core, &r.line_ns);
+	base = one_stream_ns(be, profile, payload, dir, streams == 1);
+	if (streams == 1 && base != NULL)
+		*base = r.core > 0 ? 1e3 / r.core : 0;
+	else if (base != NULL && *base > 0 && r.core > 0 && r.line_ns > 0)
+		r.lines = RTE_MAX(1e3 / r.core - *base, 0.0) / r.line_ns;
 	print_row(dp_srtp_backend_name(be), dp_srtp_profile_info(profile)->name, payload,
-		  dir ? "unprotect" : "protect", streams, mpps, core, gen, loss);
+		  dir ? "unprotect" : "protect", streams, &r);
 	free(g.pre);
 	free(g.pre_len);
 	free(g.seq);
+	if (smoke && (r.mpps <= 0 || r.loss != 0 || (streams >= LINE_MIN_STREAMS && r.line_ns <= 0))) {
+		fprintf(stderr, "bench_dataplane: smoke: a %s row of %" PRIu32 " streams %s\n",
+			dir ? "unprotect" : "protect", streams,
+			r.mpps <= 0 ? "forwarded nothing" : r.loss != 0 ? "lost packets"
+							   : "has no line measurement");
+		return -1;
+	}
 	return 0;
 }
 
@@ -538,7 +672,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: bench_dataplane [--quick] [--json] [--out FILE] [--packets N]\n"
 		"                       [--streams a,b,c] [--payload a,b] [--backend libsrtp|native]\n"
-		"                       [--profile NAME|gcm|cm] [--op protect|unprotect] [--seconds S]\n");
+		"                       [--profile NAME|gcm|cm] [--op protect|unprotect] [--seconds S]\n"
+		"                       [--smoke]\n");
 }
 
 int
@@ -565,6 +700,7 @@ main(int argc, char **argv)
 					   {"profile", required_argument, NULL, 'p'},
 					   {"op", required_argument, NULL, 'd'},
 					   {"seconds", required_argument, NULL, 't'},
+					   {"smoke", no_argument, NULL, 'S'},
 					   {NULL, 0, NULL, 0}};
 	const char *out_path = NULL;
 	int c;
@@ -573,6 +709,9 @@ main(int argc, char **argv)
 		switch (c) {
 		case 'q':
 			quick = true;
+			break;
+		case 'S':
+			smoke = true;
 			break;
 		case 'j':
 			json = true;
@@ -645,6 +784,18 @@ main(int argc, char **argv)
 		usage();
 		return 2;
 	}
+	if (smoke) {
+		/* Every kind of row once, tiny: 1 and 10,000 streams, GCM, 60 octets, native. */
+		if (!streams_set)
+			n_streams = 2;
+		n_pays = 1;
+		prof_bits = 1u << 0;
+		be_bits = 1u << DP_SRTP_BACKEND_NATIVE;
+		if (!packets_set)
+			packets = 40000;
+		if (!secs_set)
+			max_secs = 5;
+	}
 	if (quick) {
 		if (!streams_set)
 			n_streams = 2;	/* 1 and 10,000 */
@@ -691,9 +842,14 @@ main(int argc, char **argv)
 		printf("io-forward ceiling (rx->tx, same ports): %.3f Mpps; generator alone: %.3f "
 		       "Mpps\n\n", ceil_mpps, gen);
 		printf("Mpps: forwarded over the row's time; busy Mpps: forwarded over the worker's "
-		       "busy cycles (loops that moved a packet), what its core does when it is fed\n\n");
-		printf("%-8s %-24s %7s %-9s %9s %8s %9s %10s %8s\n", "backend", "profile", "payload",
-		       "op", "streams", "Mpps", "busy Mpps", "gen Mpps", "not_fwd");
+		       "busy cycles (loops that moved a packet), what its core does when it is fed\n"
+		       "line ns (%u streams and up): a random cache line of this machine's memory, "
+		       "32 in flight, over a region the size of the row's state; lines: the "
+		       "worker's extra ns a packet over its 1-stream row, in those\n\n",
+		       LINE_MIN_STREAMS);
+		printf("%-8s %-24s %7s %-9s %9s %8s %9s %10s %8s %7s %9s\n", "backend", "profile",
+		       "payload", "op", "streams", "Mpps", "busy Mpps", "gen Mpps", "not_fwd",
+		       "line ns", "lines");
 	}
 	if (json)
 		json_ceiling(stdout, ceil_mpps, gen);
