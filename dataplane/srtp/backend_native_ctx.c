@@ -531,9 +531,10 @@ dp_srtp_native_ctx_from_session(struct dp_srtp_ctx **out, const struct dp_srtp_p
 }
 
 /*
- * The lines a packet reads past the state's first: a receiver's replay window,
- * the AES round keys, and for GCM the lines of the low powers of H that this
- * thread's path reads for a short packet (probe_h_lines).
+ * The lines a packet reads past the state's first: the replay window (an RTP
+ * sender's too: its index is checked and recorded there), the AES round keys,
+ * and for GCM the lines of the low powers of H that this thread's path reads
+ * for a short packet (probe_h_lines).
  */
 static void
 nat_prefetch_keys(const struct dp_srtp_ctx *c)
@@ -544,7 +545,7 @@ nat_prefetch_keys(const struct dp_srtp_ctx *c)
 	unsigned int l, lines = (nat_words(s) * 8u + 63u) / 64u;
 	const uint16_t *h;
 
-	/* A receiver's replay window: after the state's first line (the default's one line). */
+	/* The replay window: after the state's first line (the default's: one line). */
 	for (l = 0; l < lines && l < 8; l++)
 		__builtin_prefetch((const char *)s->bm + l * 64u, 1, 3);
 	__builtin_prefetch(k, 0, 3);

@@ -190,8 +190,8 @@ dp_srtp_burst(struct dp_srtp_pkt *pkts, unsigned int n);
 /*
  * Hints for a caller that knows its burst's contexts early (the worker): start
  * loading what dp_srtp_burst will read of |c|, the context's first line and
- * its state's with dp_srtp_prefetch, then its keys (and a receiver's replay
- * window) with dp_srtp_prefetch_keys once the first had time to arrive
+ * its state's with dp_srtp_prefetch, then its keys (and the replay window)
+ * with dp_srtp_prefetch_keys once the first had time to arrive
  * (where the keys sit is read from the state). No effect on any result; they
  * never fault. Thread: the context's owner.
  */

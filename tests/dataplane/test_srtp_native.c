@@ -259,8 +259,9 @@ h_lines_match(const char *arch)
 	unsigned int i, kl;
 
 	cr_assert_not_null(m);
-	for (i = 0; strcmp(inits[i].name, arch) != 0; i++)
+	for (i = 0; i < sizeof(inits) / sizeof(inits[0]) && strcmp(inits[i].name, arch) != 0; i++)
 		;
+	cr_assert_lt(i, sizeof(inits) / sizeof(inits[0]), "no manager for %s", arch);
 	inits[i].init(m);
 	cr_assert_eq(dp_srtp_native_thread_init(), 0);
 	for (kl = 16; kl <= 32; kl += 16) {
