@@ -146,7 +146,7 @@ probe_h_lines(IMB_MGR *m, unsigned int key_len, uint16_t out[NAT_H_LINES])
 			IMB_AES128_GCM_ENC(m, &probe, &gctx, ct[v != 0], pt, sizeof(pt), iv, aad,
 					   sizeof(aad), tag[v != 0], 16);
 		if (v != 0 && n < NAT_H_LINES &&
-		    (memcmp(ct[0], ct[1], sizeof(pt)) != 0 || memcmp(tag[0], tag[1], 16) != 0))
+		    (sodium_memcmp(ct[0], ct[1], sizeof(pt)) != 0 || sodium_memcmp(tag[0], tag[1], 16) != 0))
 			out[n++] = (uint16_t)off;
 	}
 	sodium_memzero(&gctx, sizeof(gctx));

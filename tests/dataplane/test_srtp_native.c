@@ -289,7 +289,7 @@ h_lines_match(const char *arch)
 				IMB_AES128_GCM_ENC(m, &probe, &gctx, ct[c != 0], pt, sizeof(pt), iv,
 						   aad, sizeof(aad), tag[c != 0], 16);
 			if (c == 0 || (c - 1) * 16 < rk ||
-			    (memcmp(ct[0], ct[1], sizeof(pt)) == 0 && memcmp(tag[0], tag[1], 16) == 0))
+			    (sodium_memcmp(ct[0], ct[1], sizeof(pt)) == 0 && sodium_memcmp(tag[0], tag[1], 16) == 0))
 				continue;
 			v = (unsigned int)((c - 1) * 16 / 64 * 64);
 			if (nw == 0 || want[nw - 1] != v) {
