@@ -24,7 +24,11 @@
  * uniformly at random per packet. Both engine backends run side by side
  * (those dp_srtp_backend_available() reports); the io-forward rate of the
  * same ports (rx -> tx, nothing else) is the ceiling, and the generator's
- * own rate says when the generator, not the worker, is the bound.
+ * own rate says when the generator, not the worker, is the bound. A second
+ * forwarder touches each packet's lines as a worker must (the mbuf's first
+ * line, every line of the frame and its trailer, read and written): its busy
+ * rate is what handing the lines between the two cores costs, the floor
+ * under the worker's own figure.
  *
  * Rows of 10,000 streams or more also measure this machine's memory: what a
  * random cache line costs with 32 in flight (as the worker's passes keep
@@ -321,30 +325,84 @@ rings_drain(void)
 	}
 }
 
-static int
-io_fwd(void *arg)
+/*
+ * The ceilings' forwarder, on the worker's lcore: RX, TX to the other port,
+ * nothing else (io-forward); or, with |touch|, each packet's lines touched
+ * first as any worker must touch them: the mbuf's first line written (its
+ * port), and every line of the frame and of the 16 octets a trailer would add
+ * read and written back, all prefetched for writing a burst ahead. No
+ * parsing, lookup or cipher: what this rig charges to hand a packet's lines
+ * from the generator's core to the worker's and back, the floor under any
+ * worker that reads and changes its packets.
+ *
+ * It counts the cycles of its polls that moved packets (from before the RX to
+ * after the TX) and those packets: the generator outruns neither forwarder by
+ * much, so their rates say little of the forwarder's own cost; the busy
+ * cycles do.
+ */
+struct fwd_arg {
+	volatile int stop;
+	bool touch;
+	uint64_t busy_cycles;
+	uint64_t busy_pkts;
+};
+
+static void
+touch_lines(struct rte_mbuf **m, uint16_t n, uint16_t port_id)
 {
-	volatile int *stop = arg;
+	uint16_t i;
+	uint32_t o;
+
+	for (i = 0; i < n; i++) {
+		const char *d = rte_pktmbuf_mtod(m[i], const char *);
+
+		__builtin_prefetch(m[i], 1, 3);
+		for (o = 0; o < m[i]->data_len + 16u; o += RTE_CACHE_LINE_SIZE)
+			__builtin_prefetch(d + o, 1, 3);
+	}
+	for (i = 0; i < n; i++) {
+		volatile uint8_t *d = rte_pktmbuf_mtod(m[i], volatile uint8_t *);
+
+		m[i]->port = port_id;
+		for (o = 0; o < m[i]->data_len + 16u; o += RTE_CACHE_LINE_SIZE)
+			d[o] = d[o];
+	}
+}
+
+static int
+forward(void *arg)
+{
+	struct fwd_arg *a = arg;
 	struct rte_mbuf *m[32];
 	uint16_t n, s, p;
 
-	while (!*stop)
+	while (!a->stop)
 		for (p = 0; p < 2; p++) {
+			uint64_t t0 = rte_rdtsc();
+
 			n = rte_eth_rx_burst(port[p], 0, m, 32);
 			if (n == 0)
 				continue;
+			if (a->touch)
+				touch_lines(m, n, port[p]);
 			s = rte_eth_tx_burst(port[!p], 0, m, n);
 			if (s < n)
 				rte_pktmbuf_free_bulk(m + s, n - s);
+			a->busy_cycles += rte_rdtsc() - t0;
+			a->busy_pkts += n;
 		}
 	return 0;
 }
 
+/*
+ * The rate of the forwarder (|touch|: touching the lines) on the worker's
+ * lcore, and in |busy_mpps| its rate over its busy cycles; the generator's alone.
+ */
 static double
-measure_iofwd(uint64_t n, double *gen_mpps)
+measure_fwd(bool touch, uint64_t n, double *busy_mpps, double *gen_mpps)
 {
 	struct gen g = {.dir = DP_SRTP_DIR_PROTECT, .payload = 60, .streams = 1, .packets = n};
-	volatile int stop = 0;
+	struct fwd_arg fa = {.stop = 0, .touch = touch};
 	unsigned int lcore = rte_get_next_lcore(-1, 1, 0);
 	uint64_t done;
 	double secs;
@@ -352,11 +410,14 @@ measure_iofwd(uint64_t n, double *gen_mpps)
 	g.seq = calloc(1, sizeof(uint16_t));
 	if (rte_eth_dev_start(port[0]) != 0 || rte_eth_dev_start(port[1]) != 0)
 		return 0;
-	*gen_mpps = gen_alone(&g, n);
-	rte_eal_remote_launch(io_fwd, (void *)(uintptr_t)&stop, lcore);
+	if (gen_mpps != NULL)
+		*gen_mpps = gen_alone(&g, n);
+	rte_eal_remote_launch(forward, &fa, lcore);
 	secs = gen_run(&g, 1, &n, &done);
-	stop = 1;
+	fa.stop = 1;
 	rte_eal_wait_lcore(lcore);
+	*busy_mpps = fa.busy_cycles != 0 ? (double)fa.busy_pkts /
+		((double)fa.busy_cycles / (double)rte_get_tsc_hz()) / 1e6 : 0;
 	rte_eth_dev_stop(port[0]);
 	rte_eth_dev_stop(port[1]);
 	rings_drain();
@@ -535,7 +596,8 @@ measure(unsigned int be, struct gen *g, double *loss, double *core, double *line
 	if (getenv("BENCH_DEBUG") != NULL) {
 		unsigned int v;
 
-		fprintf(stderr, "  rx %" PRIu64 " done %" PRIu64 " secs %.3f:", c.rx, done, secs);
+		fprintf(stderr, "  rx %" PRIu64 " done %" PRIu64 " secs %.3f loops %" PRIu64
+			" busy_loops %" PRIu64 ":", c.rx, done, secs, c.loops, c.busy_loops);
 		for (v = 0; v < DP_V_COUNT; v++)
 			if (c.v[v])
 				fprintf(stderr, " %s %" PRIu64, dp_verdict_name(v), c.v[v]);
@@ -575,11 +637,20 @@ json_row(FILE *f, const char *backend, const char *profile, unsigned int payload
 	fflush(f);
 }
 
+/* The rig's two ceilings: rate and busy rate of the forwarder, plain and touching. */
+struct ceilings {
+	double io, io_busy, touch, touch_busy, gen;
+};
+
 static void
-json_ceiling(FILE *f, double mpps, double gen)
+json_ceiling(FILE *f, const struct ceilings *c)
 {
 	fprintf(f, "{\"bench\":\"dataplane\",\"op\":\"io_forward\",\"workers\":1,"
-		"\"mpps\":%.3f,\"generator_mpps\":%.3f}\n", mpps, gen);
+		"\"mpps\":%.3f,\"busy_mpps\":%.3f,\"generator_mpps\":%.3f}\n", c->io,
+		c->io_busy, c->gen);
+	fprintf(f, "{\"bench\":\"dataplane\",\"op\":\"touch_forward\",\"workers\":1,"
+		"\"mpps\":%.3f,\"busy_mpps\":%.3f,\"generator_mpps\":%.3f}\n", c->touch,
+		c->touch_busy, c->gen);
 	fflush(f);
 }
 
@@ -722,7 +793,7 @@ main(int argc, char **argv)
 	unsigned int be_bits = ~0u, prof_bits = ~0u, dir_bits = 3;
 	uint64_t packets = 2000000;
 	bool quick = false, streams_set = false, packets_set = false, secs_set = false;
-	double gen = 0, ceil_mpps;
+	struct ceilings ceil = {0};
 	char *eal[] = {argv[0], (char *)(uintptr_t)"--no-huge", (char *)(uintptr_t)"--no-shconf",
 		       (char *)(uintptr_t)"-m", (char *)(uintptr_t)"1024",
 		       (char *)(uintptr_t)"--no-pci", (char *)(uintptr_t)"-l",
@@ -873,12 +944,19 @@ main(int argc, char **argv)
 			rte_eth_tx_queue_setup(port[p], 0, 1024, 0, NULL);
 		}
 	}
-	ceil_mpps = measure_iofwd(packets, &gen);
+	ceil.io = measure_fwd(false, packets, &ceil.io_busy, &ceil.gen);
+	ceil.touch = measure_fwd(true, packets, &ceil.touch_busy, NULL);
+	if (smoke && (ceil.io <= 0 || ceil.io_busy <= 0 || ceil.touch <= 0 || ceil.touch_busy <= 0)) {
+		fprintf(stderr, "bench_dataplane: smoke: a ceiling forwarded nothing\n");
+		return 1;
+	}
 	if (!json) {
 		printf("bench_dataplane: 1 worker lcore (core 1), generator on the main lcore "
 		       "(core 0); net_ring ports; %" PRIu64 " packets per row\n", packets);
-		printf("io-forward ceiling (rx->tx, same ports): %.3f Mpps; generator alone: %.3f "
-		       "Mpps\n\n", ceil_mpps, gen);
+		printf("io-forward ceiling (rx->tx, same ports): %.3f Mpps (busy %.3f); touching "
+		       "each packet's lines: %.3f Mpps (busy %.3f: %.1f ns a packet); generator "
+		       "alone: %.3f Mpps\n\n", ceil.io, ceil.io_busy, ceil.touch, ceil.touch_busy,
+		       ceil.touch_busy > 0 ? 1e3 / ceil.touch_busy : 0.0, ceil.gen);
 		printf("Mpps: forwarded over the row's time; busy Mpps: forwarded over the worker's "
 		       "busy cycles (loops that moved a packet), what its core does when it is fed\n"
 		       "line ns (%u streams and up): a random cache line of this machine's memory, "
@@ -890,9 +968,9 @@ main(int argc, char **argv)
 		       "line ns", "lines");
 	}
 	if (json)
-		json_ceiling(stdout, ceil_mpps, gen);
+		json_ceiling(stdout, &ceil);
 	if (out != NULL)
-		json_ceiling(out, ceil_mpps, gen);
+		json_ceiling(out, &ceil);
 	fflush(stdout);
 	for (pi = 0; pi < RTE_DIM(bench_profiles); pi++)
 		for (pa = 0; pa < n_pays; pa++)

@@ -170,6 +170,29 @@ struct dir_case {
 	unsigned int side;		/* where the frames go in */
 };
 
+/*
+ * Case |n| (its frames' addressing in c->t already): a stream of |profile| and
+ * |proto| installed to protect (from the plain side, to member |n|) or to
+ * unprotect, and the client at the other end.
+ */
+static void
+dir_case_install(struct rig *r, struct dir_case *c, unsigned int n, unsigned int profile,
+		 unsigned int proto, bool protect, uint32_t ssrc, uint32_t seed)
+{
+	c->p = mkparams(profile, proto, protect ? DP_SRTP_DIR_PROTECT : DP_SRTP_DIR_UNPROTECT,
+			ssrc, seed);
+	c->side = protect ? PLN : SEC;
+	if (protect) {
+		tf_dst(&c->t, 20 + n);
+		c->t.dport = MEMBER_PORT;
+		install(r, &c->p, 0, &c->t);
+		c->client = ctx(&c->p, DP_SRTP_DIR_UNPROTECT);
+	} else {
+		install(r, &c->p, proto ? FLOOR_PORT : MEDIA_PORT, NULL);
+		c->client = ctx(&c->p, DP_SRTP_DIR_PROTECT);
+	}
+}
+
 static void
 big_tables(struct dp_config *c)
 {
@@ -192,27 +215,14 @@ Test(dataplane_dp_eal, both_directions_every_profile_ip_version_and_vlan)
 				for (proto = 0; proto < 2; proto++)
 					for (k = 0; k < 2; k++) {
 						struct dir_case *c = &cs[n];
-						unsigned int dir = k ? DP_SRTP_DIR_PROTECT
-								     : DP_SRTP_DIR_UNPROTECT;
-						uint16_t port = proto ? FLOOR_PORT : MEDIA_PORT;
 
 						if (proto && vl == 1)
 							continue;	/* enough floor cases */
-						tf_default(&c->t, v6, port);
+						tf_default(&c->t, v6, proto ? FLOOR_PORT : MEDIA_PORT);
 						c->t.n_vlan = vl;
 						c->t.ip_opt_words = v6 ? 0 : vl;
-						c->p = mkparams(profiles[pi], proto, dir,
-								0x10000000u + n, 1000 + n);
-						c->side = k ? PLN : SEC;
-						if (k) {
-							tf_dst(&c->t, 20 + n);
-							c->t.dport = MEMBER_PORT;
-							install(&r, &c->p, 0, &c->t);
-							c->client = ctx(&c->p, DP_SRTP_DIR_UNPROTECT);
-						} else {
-							install(&r, &c->p, port, NULL);
-							c->client = ctx(&c->p, DP_SRTP_DIR_PROTECT);
-						}
+						dir_case_install(&r, c, n, profiles[pi], proto, k != 0,
+								 0x10000000u + n, 1000 + n);
 						n++;
 					}
 	cr_assert_eq(dp_stream_count(r.dp), n);
@@ -248,6 +258,69 @@ Test(dataplane_dp_eal, both_directions_every_profile_ip_version_and_vlan)
 		cr_assert_eq(dp_port_counters_read(r.dp, 1, &pc), 0);
 		cr_assert_eq(pc.v[DP_V_FWD], sent[PLN]);
 	}
+	for (k = 0; k < n; k++)
+		dp_srtp_ctx_free(cs[k].client);
+	rig_down(&r);
+}
+
+/* ---- Ethernet padding: octets after the datagram never come out ------------- */
+
+/*
+ * A frame may carry octets after its IP datagram: a short one padded to the
+ * Ethernet minimum, a switch's trailer. The output ends where the UDP payload
+ * ends: the protect trailer goes over the padding, and the plaintext comes
+ * out without it. Each direction, every profile, RTP and floor control, with
+ * and without room after the padding for the trailer.
+ */
+Test(dataplane_dp_eal, ethernet_padding_never_comes_out)
+{
+	enum { PAD = 32 };	/* more than any trailer here (28 at most) */
+	static struct dir_case cs[16];
+	static struct frame out[4];
+	struct rig r;
+	unsigned int n = 0, k, pi, proto, sent = 0;
+	uint8_t pl[512], f[RIG_FRAME];
+
+	rig_up(&r, 1, NULL);
+	for (pi = 0; pi < 4; pi++)
+		for (proto = 0; proto < 2; proto++)
+			for (k = 0; k < 2; k++) {
+				tf_default(&cs[n].t, 0, proto ? FLOOR_PORT : MEDIA_PORT);
+				dir_case_install(&r, &cs[n], n, profiles[pi], proto, k != 0,
+						 0x20000000u + n, 3000 + n);
+				n++;
+			}
+	cr_assert_eq(dp_start(r.dp), 0);
+	for (k = 0; k < n; k++) {
+		struct dir_case *c = &cs[k];
+		uint32_t len = payload(pl, c->p.proto, c->p.ssrc, 100, 4), fl, tail;
+
+		fl = c->side == SEC ? protected_frame(f, &c->t, c->client, pl, len)
+				    : tf_build(f, &c->t, pl, len);
+		memset(f + fl, 0xee, PAD);
+		/* Protect: the trailer fits only over the padding, or with room to spare. */
+		for (tail = 0; tail < 2; tail++) {
+			if (c->side == PLN && tail == 0)
+				rig_send_room(&r, c->side, 0, f, fl + PAD, 0);
+			else if (tail == 0)
+				continue;
+			else
+				rig_send(&r, c->side, 0, f, fl + PAD);
+			sent++;
+			cr_assert_eq(rig_recv(&r, !c->side, out, 1, 1, 2000), 1,
+				     "case %u (tail %u): nothing came out", k, tail);
+			if (c->side == SEC) {
+				expect_plain(&out[0], &c->t, pl, len);
+			} else {
+				expect_secure(&out[0], &c->t, c->client, pl, len);
+				/* the next packet of the stream */
+				len = payload(pl, c->p.proto, c->p.ssrc, 101, 4);
+				fl = tf_build(f, &c->t, pl, len);
+				memset(f + fl, 0xee, PAD);
+			}
+		}
+	}
+	rig_wait_verdicts(&r, sent, 2000);
 	for (k = 0; k < n; k++)
 		dp_srtp_ctx_free(cs[k].client);
 	rig_down(&r);
