@@ -474,14 +474,15 @@ fix_headers(const struct dp *dp, struct rte_mbuf *m, const struct dp_pkt *p, uin
 	uint64_t sum;
 	uint32_t ports;
 
-	m->l2_len = p->l3_off;
-	m->l3_len = l3_len;
+	/* m->l2_len and l3_len only for the offload: they sit on the mbuf's second line. */
 	if (p->l3 == DP_L3_IPV4) {
 		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(f + p->l3_off);
 		uint16_t tot_be = rte_cpu_to_be_16((uint16_t)(l3_len + ulen)), hw[10];
 		uint64_t ipsum, addrs;
 
 		if (ofl) {
+			m->l2_len = p->l3_off;
+			m->l3_len = l3_len;
 			u->dgram_len = ulen_be;
 			ip->total_length = tot_be;
 			ip->hdr_checksum = 0;
@@ -511,6 +512,8 @@ fix_headers(const struct dp *dp, struct rte_mbuf *m, const struct dp_pkt *p, uin
 
 		ip6->payload_len = rte_cpu_to_be_16((uint16_t)(l3_len - sizeof(*ip6) + ulen));
 		if (ofl && l3_len == sizeof(*ip6)) {
+			m->l2_len = p->l3_off;
+			m->l3_len = l3_len;
 			u->dgram_len = ulen_be;
 			u->dgram_cksum = 0;
 			m->ol_flags |= RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_UDP_CKSUM;

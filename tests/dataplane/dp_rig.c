@@ -128,6 +128,7 @@ rig_recv(struct rig *r, unsigned int side, struct frame *out, unsigned int max, 
 				if (got < max) {
 					out[got].len = rte_pktmbuf_pkt_len(m);
 					cr_assert_eq(m->nb_segs, 1);
+					cr_assert_eq(m->data_len, m->pkt_len);
 					memcpy(out[got].b, rte_pktmbuf_mtod(m, uint8_t *), out[got].len);
 				}
 				got++;

@@ -263,6 +263,35 @@ Test(dataplane_dp_eal, both_directions_every_profile_ip_version_and_vlan)
 	rig_down(&r);
 }
 
+/*
+ * A GCM protect stream (SSRC |ssrc|, keys from |seed|) copied by the server to
+ * |nm| members: member m's frames addressed in t[m] (to address |dst0| + m,
+ * the last over IPv6 when |v6_last|), its receive context in rx[m]; the
+ * stream's parameters, its id in |id|.
+ */
+static struct dp_srtp_params
+copies_stream(struct rig *r, unsigned int nm, struct tf *t, struct dp_srtp_ctx **rx,
+	      uint32_t ssrc, uint32_t seed, unsigned int dst0, bool v6_last, uint64_t *id)
+{
+	struct dp_srtp_params p = mkparams(DP_SRTP_AEAD_AES_128_GCM, 0, DP_SRTP_DIR_PROTECT,
+					   ssrc, seed);
+	struct dp_stream_spec sp;
+	unsigned int m;
+
+	memset(&sp, 0, sizeof(sp));
+	sp.params = p;
+	sp.n_members = nm;
+	for (m = 0; m < nm; m++) {
+		tf_default(&t[m], v6_last && m == nm - 1, MEMBER_PORT);
+		tf_dst(&t[m], dst0 + m);
+		memcpy(sp.members[m].addr, t[m].dst, 16);
+		sp.members[m].port = MEMBER_PORT;
+		rx[m] = ctx(&p, DP_SRTP_DIR_UNPROTECT);
+	}
+	cr_assert_eq(dp_stream_add(r->dp, &sp, id), 0);
+	return p;
+}
+
 /* ---- Ethernet padding: octets after the datagram never come out ------------- */
 
 /*
@@ -323,6 +352,66 @@ Test(dataplane_dp_eal, ethernet_padding_never_comes_out)
 	rig_wait_verdicts(&r, sent, 2000);
 	for (k = 0; k < n; k++)
 		dp_srtp_ctx_free(cs[k].client);
+	rig_down(&r);
+}
+
+/*
+ * The server's copies of one packet to several members, padded and with no
+ * room after the padding: each copy takes its trailer over its padding too,
+ * whether it meets the first in the same burst (SEQ 0, queued before the
+ * worker starts) or comes a burst later (the cached ciphertext).
+ */
+Test(dataplane_dp_eal, padded_server_copies_without_tailroom)
+{
+	enum { M = 3, SEQS = 4, PAD = 32 };
+	static struct frame out[M * SEQS];
+	struct dp_srtp_ctx *member_rx[M];
+	struct tf t[M];
+	uint8_t pl[64], f[RIG_FRAME], first[RIG_FRAME];
+	struct dp_srtp_params p;
+	struct rig r;
+	unsigned int m, seq, i, sent = 0;
+	uint32_t len, fl, off, l, first_len = 0;
+	uint64_t id;
+
+	rig_up(&r, 1, NULL);
+	p = copies_stream(&r, M, t, member_rx, 0x30000002, 78, 30, false, &id);
+	for (seq = 0; seq < SEQS; seq++) {
+		len = tf_rtp(pl, p.ssrc, (uint16_t)seq, 8, 0);
+		for (m = 0; m < M; m++) {
+			fl = tf_build(f, &t[m], pl, len);
+			memset(f + fl, 0xee, PAD);
+			rig_send_room(&r, PLN, 0, f, fl + PAD, 0);
+			sent++;
+			if (seq != 0)
+				rig_wait_verdicts(&r, sent, 2000);
+		}
+		if (seq == 0)
+			cr_assert_eq(dp_start(r.dp), 0);	/* SEQ 0's copies: one burst */
+		cr_assert_eq(rig_recv(&r, SEC, out, M, M, 2000), M, "SEQ %u: a copy is missing",
+			     seq);
+		for (i = 0; i < M; i++) {
+			cr_assert_eq(tf_verify(out[i].b, out[i].len, &off, &l), 0,
+				     "SEQ %u copy %u: padding or a header left wrong", seq, i);
+			if (i == 0) {
+				memcpy(first, out[i].b + off, l);
+				first_len = l;
+			}
+			cr_assert_eq(l, first_len);
+			cr_assert_arr_eq(out[i].b + off, first, l, "SEQ %u: two ciphertexts", seq);
+		}
+		/* Each member's own context opens its copy. */
+		for (m = 0; m < M; m++) {
+			l = first_len;
+			memcpy(f, first, l);
+			cr_assert_eq(dp_srtp_process(member_rx[m], f, &l, sizeof(f)), DP_V_FWD);
+			cr_assert_eq(l, len);
+			cr_assert_arr_eq(f, pl, len);
+		}
+	}
+	rig_wait_verdicts(&r, sent, 2000);
+	for (m = 0; m < M; m++)
+		dp_srtp_ctx_free(member_rx[m]);
 	rig_down(&r);
 }
 
@@ -548,6 +637,14 @@ Test(dataplane_dp_eal, two_workers_streams_meet_their_owner)
 		cr_assert_eq(dp_worker_counters_read(r.dp, i, &wc), 0);
 		cr_assert_eq(wc.v[DP_V_FWD], fwd_by_owner[i], "worker %u forwarded what it owns", i);
 	}
+	/* By ingress port, though a handed-off burst mixes the two ports. */
+	for (i = 0; i < 2; i++) {
+		struct dp_port_counters pc;
+
+		cr_assert_eq(dp_port_counters_read(r.dp, i, &pc), 0);
+		cr_assert_eq(pc.v[DP_V_FWD], NS * PKTS / 2, "port %u: fwd %lu", i,
+			     (unsigned long)pc.v[DP_V_FWD]);
+	}
 	dp_counters_total(r.dp, &tot);
 	cr_assert_gt(tot.handoff_out, 0);
 	cr_assert_eq(tot.handoff_out, tot.handoff_in);
@@ -593,7 +690,6 @@ Test(dataplane_dp_eal, server_copies_never_two_ciphertexts_per_index)
 	enum { M = 4, SEQS = 24 };
 	static struct frame out[M * SEQS * 2];
 	struct dp_srtp_ctx *member_rx[M];
-	struct dp_stream_spec sp;
 	struct dp_stream_info si;
 	struct tf t[M];
 	uint8_t pl[256], f[RIG_FRAME];
@@ -605,18 +701,7 @@ Test(dataplane_dp_eal, server_copies_never_two_ciphertexts_per_index)
 	uint64_t id;
 
 	rig_up(&r, 2, NULL);
-	p = mkparams(DP_SRTP_AEAD_AES_128_GCM, 0, DP_SRTP_DIR_PROTECT, 0x30000001, 77);
-	memset(&sp, 0, sizeof(sp));
-	sp.params = p;
-	sp.n_members = M;
-	for (m = 0; m < M; m++) {
-		tf_default(&t[m], m == 3, MEMBER_PORT);
-		tf_dst(&t[m], 10 + m);
-		memcpy(sp.members[m].addr, t[m].dst, 16);
-		sp.members[m].port = MEMBER_PORT;
-		member_rx[m] = ctx(&p, DP_SRTP_DIR_UNPROTECT);
-	}
-	cr_assert_eq(dp_stream_add(r.dp, &sp, &id), 0);
+	p = copies_stream(&r, M, t, member_rx, 0x30000001, 77, 10, true, &id);
 	cr_assert_eq(dp_start(r.dp), 0);
 	for (s = 0; s < SEQS; s++) {
 		uint32_t len = tf_rtp(pl, p.ssrc, (uint16_t)s, 50, 0), fl;
