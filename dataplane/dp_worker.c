@@ -13,6 +13,9 @@
  * passes the removal command, and commands are applied only between bursts.
  */
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include <rte_branch_prediction.h>
 #include <rte_byteorder.h>
@@ -410,15 +413,39 @@ hand:
 static inline uint64_t
 csum_add(const uint8_t *p, uint32_t len, uint64_t sum)
 {
-	uint64_t a, b;
+	uint64_t a;
 	uint32_t w;
 	uint16_t h;
 
+#ifdef __SSE2__
+	/*
+	 * 16 octets a load, their four words widened into two 64-bit lanes each
+	 * side: a 100-octet payload in 4.4 ns where GCC -O3's take on the scalar
+	 * loop below needed 7.6 (a loop over lines in cache; -O2: 4.0 both).
+	 */
+	if (len >= 16) {
+		__m128i lo = _mm_setzero_si128(), hi = _mm_setzero_si128();
+		const __m128i zero = _mm_setzero_si128();
+		uint64_t lanes[2];
+
+		for (; len >= 16; p += 16, len -= 16) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+
+			lo = _mm_add_epi64(lo, _mm_unpacklo_epi32(v, zero));
+			hi = _mm_add_epi64(hi, _mm_unpackhi_epi32(v, zero));
+		}
+		_mm_storeu_si128((__m128i *)(void *)lanes, _mm_add_epi64(lo, hi));
+		sum += lanes[0] + lanes[1];
+	}
+#else
 	for (; len >= 16; p += 16, len -= 16) {
+		uint64_t b;
+
 		memcpy(&a, p, 8);
 		memcpy(&b, p + 8, 8);
 		sum += (a & 0xffffffffu) + (a >> 32) + (b & 0xffffffffu) + (b >> 32);
 	}
+#endif
 	if (len >= 8) {
 		memcpy(&a, p, 8);
 		sum += (a & 0xffffffffu) + (a >> 32);
