@@ -378,6 +378,7 @@ lookup(struct dp_worker *w, struct job *j, bool from_handoff)
 			j->m->hash.usr = (uint32_t)(j->p.cls == DP_CLASS_RTP ? DP_SRTP_PROTO_RTP
 									   : DP_SRTP_PROTO_RTCP) << 16 |
 					 j->mki_off;
+			j->m->port = w->dp->port_id[j->in_idx];	/* for dp_punt_poll */
 			punt(w, j->m);
 			return DP_V_PUNT;
 		}
@@ -396,6 +397,7 @@ lookup(struct dp_worker *w, struct job *j, bool from_handoff)
 hand:
 	if (from_handoff)
 		return DP_V_DROP_NOCTX;	/* its stream moved under it: no ping-pong */
+	j->m->port = w->dp->port_id[j->in_idx];	/* the owner's in_idx */
 	handoff(w, owner, j->m);
 	return NO_VERDICT;
 }
@@ -745,9 +747,17 @@ finish(struct dp_worker *w, struct job *j, uint32_t new_len)
 	return DP_V_FWD;
 }
 
+/*
+ * One burst: from RX queue of port index |rx_idx|, or handed over by another
+ * worker (|rx_idx| < 0; each mbuf's port then says where it came in). RX
+ * leaves m->port alone: a store to every mbuf's first line as it arrives from
+ * another core, where only a packet that leaves the worker's hands (handoff,
+ * punt) needs it.
+ */
 static void
-process(struct dp_worker *w, struct rte_mbuf **mbufs, unsigned int n, bool from_handoff)
+process(struct dp_worker *w, struct rte_mbuf **mbufs, unsigned int n, int rx_idx)
 {
+	bool from_handoff = rx_idx < 0;
 	struct job jobs[DP_BURST];
 	struct dp_srtp_pkt pkts[DP_BURST];
 	struct rte_mbuf *drop[DP_BURST];
@@ -755,6 +765,14 @@ process(struct dp_worker *w, struct rte_mbuf **mbufs, unsigned int n, bool from_
 	unsigned int i, np = 0, nd = 0;
 
 	w->burst_gen++;
+	/*
+	 * Where a PMD puts the frame in a buffer of mcpxd's pool (no private
+	 * area, the default headroom), asked for before the mbuf's first line
+	 * says so: the frame's line and the mbuf's come in together instead of
+	 * one after the other. Only a hint: the real address follows.
+	 */
+	for (i = 0; i < n; i++)
+		rte_prefetch0((const char *)mbufs[i] + sizeof(struct rte_mbuf) + RTE_PKTMBUF_HEADROOM);
 	for (i = 0; i < n; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(mbufs[i], void *));
 	for (i = 0; i < n; i++) {
@@ -767,7 +785,7 @@ process(struct dp_worker *w, struct rte_mbuf **mbufs, unsigned int n, bool from_
 		j->copy_of = NO_COPY;
 		j->fill_cache = FILL_NONE;
 		j->held = 0;
-		j->in_idx = w->dp->port_idx_of[m->port];
+		j->in_idx = from_handoff ? w->dp->port_idx_of[m->port] : (uint8_t)rx_idx;
 		j->verdict = (uint8_t)classify(w, j);
 	}
 	for (i = 0; i < n; i++)
@@ -962,7 +980,7 @@ poll_handoff(struct dp_worker *w)
 		if (n == 0)
 			continue;
 		w->c.handoff_in += n;
-		process(w, pkts, n, true);
+		process(w, pkts, n, -1);
 		flush_tx(w);
 		got += n;
 	}
@@ -973,7 +991,7 @@ static unsigned int
 poll_rx(struct dp_worker *w)
 {
 	struct rte_mbuf *pkts[DP_BURST];
-	unsigned int q, i, got = 0;
+	unsigned int q, got = 0;
 	uint16_t n;
 
 	for (q = 0; q < w->n_rxq; q++) {
@@ -982,11 +1000,9 @@ poll_rx(struct dp_worker *w)
 		n = rte_eth_rx_burst(r->port_id, r->queue, pkts, DP_BURST);
 		if (n == 0)
 			continue;
-		for (i = 0; i < n; i++)
-			pkts[i]->port = r->port_id;	/* not every PMD sets it (net_ring) */
 		w->c.rx += n;
 		w->pc[r->port_idx].rx += n;
-		process(w, pkts, n, false);
+		process(w, pkts, n, r->port_idx);
 		flush_tx(w);
 		got += n;
 	}
