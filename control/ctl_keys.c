@@ -840,6 +840,9 @@ ctl_keys_punt(struct ctl_keys *k, struct ctl_ops *c, const struct dp_punt_info *
 		}
 		return;
 	}
+	/* The punted packet primes the stream: a replay of it is refused from now on. */
+	sp.first = p->frame + p->srtp_off;
+	sp.first_len = p->srtp_len;
 	rc = ctl_streams_install(c, &sp, 1, &id, &err);	/* wipes the key */
 	if (rc == -CTL_E_LIMIT) {
 		k->lc.refused_cap++;

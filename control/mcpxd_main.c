@@ -108,6 +108,14 @@ on_signal(int sig)
 		dp_request_stop(the_dp);
 }
 
+/* EAL's own --help (before any "--") prints this too. */
+static void
+usage_hook(const char *prgname)
+{
+	(void)prgname;
+	usage(stdout);
+}
+
 static int
 num(const char *opt, const char *s, uint64_t max, uint64_t *out)
 {
@@ -351,6 +359,12 @@ opts_parse(int argc, char **argv, struct opts *o)
 	if (rc != 0)
 		return rc;
 	rc = opts_apply(argc, argv, o);
+	if (rc == 0 && o->cfg.punt_rate != 0 && o->cfg.punt_rate < o->cfg.n_workers) {
+		/* Each worker gets its share of the rate: none may get nothing. */
+		fprintf(stderr, "mcpxd: --punt-rate: %u is below --workers %u (at least 1 a worker)\n",
+			o->cfg.punt_rate, o->cfg.n_workers);
+		rc = -1;
+	}
 	if (rc == 0 && o->cfg.n_pairs == 0) {
 		o->cfg.n_pairs = 1;
 		o->cfg.pairs[0] = (struct dp_port_pair){.secure = 0, .plain = 1};
@@ -408,7 +422,7 @@ opts_apply(int argc, char **argv, struct opts *o)
 			o->cfg.tx_desc = (uint16_t)v;
 			break;
 		case O_MAXS:
-			rc = num32(name, optarg, 1u << 28, &o->cfg.max_streams);
+			rc = num32(name, optarg, DP_MAX_STREAMS, &o->cfg.max_streams);
 			break;
 		case O_MAXK:
 			rc = num32(name, optarg, 1u << 20, &o->cfg.max_keys);
@@ -418,6 +432,11 @@ opts_apply(int argc, char **argv, struct opts *o)
 			break;
 		case O_PRATE:
 			rc = num32(name, optarg, UINT32_MAX, &o->cfg.punt_rate);
+			if (rc == 0 && o->cfg.punt_rate == 0) {
+				fprintf(stderr, "mcpxd: --punt-rate: bad value '%s' (at least 1 a worker)\n",
+					optarg);
+				rc = -1;
+			}
 			break;
 		case O_PRING:
 			rc = num32(name, optarg, 1u << 20, &o->cfg.punt_ring_size);
@@ -659,6 +678,7 @@ main(int argc, char **argv)
 	if (!protect_memory())
 		fprintf(stderr, "mcpxd: warning: memory not locked (needs root, CAP_IPC_LOCK or an "
 			"unlimited RLIMIT_MEMLOCK): keys may reach swap; core dumps are off\n");
+	rte_set_application_usage_hook(usage_hook);
 	n = rte_eal_init(argc, argv);
 	if (n < 0) {
 		fprintf(stderr, "mcpxd: EAL: %s (see mcpxd -- --help)\n", rte_strerror(rte_errno));

@@ -173,8 +173,8 @@ worker_new(struct dp *dp, unsigned int id, unsigned int lcore)
 	w->dp = dp;
 	w->id = id;
 	w->lcore = lcore;
-	w->sec_ports = zalloc(65536 * sizeof(uint16_t));
-	w->plain_ports = zalloc(65536 * sizeof(uint16_t));
+	w->sec_ports = zalloc(65536 * sizeof(w->sec_ports[0]));
+	w->plain_ports = zalloc(65536 * sizeof(w->plain_ports[0]));
 	w->tab.ent = zalloc(dp_table_mem_size(entries));
 	w->keys.ent = zalloc(dp_table_mem_size(c->max_keys));
 	if (w->sec_ports == NULL || w->plain_ports == NULL || w->tab.ent == NULL ||
@@ -182,7 +182,8 @@ worker_new(struct dp *dp, unsigned int id, unsigned int lcore)
 		return -DP_E_NOMEM;
 	dp_table_init(&w->tab, w->tab.ent, entries);
 	dp_table_init(&w->keys, w->keys.ent, c->max_keys);
-	w->punt_cap = RTE_MAX(1u, c->punt_rate / dp->n_workers);
+	/* The rate split exactly: the first (rate mod workers) take one more. */
+	w->punt_cap = c->punt_rate / dp->n_workers + (id < c->punt_rate % dp->n_workers);
 	snprintf(name, sizeof(name), "dp%u_cmd%u", dp->instance, id);
 	w->cmd = rte_ring_create(name, rte_align32pow2(c->cmd_ring_size), SOCKET_ID_ANY,
 				 RING_F_SP_ENQ | RING_F_SC_DEQ);
@@ -238,9 +239,10 @@ config_check(const struct dp_config *c)
 	unsigned int p;
 
 	if (c->n_pairs == 0 || c->n_pairs > DP_MAX_PAIRS || c->n_workers == 0 ||
-	    c->n_workers > DP_MAX_WORKERS || c->max_streams > (1u << 28) ||
+	    c->n_workers > DP_MAX_WORKERS || c->max_streams > DP_MAX_STREAMS ||
 	    c->max_keys > (1u << 20) || c->other > DP_POLICY_DROP ||
-	    c->unmatched > DP_POLICY_DROP || c->frag > DP_POLICY_DROP)
+	    c->unmatched > DP_POLICY_DROP || c->frag > DP_POLICY_DROP ||
+	    (c->punt_rate != 0 && c->punt_rate < c->n_workers))
 		return -DP_E_ARG;
 	for (p = 0; p < c->n_pairs; p++)
 		if (!rte_eth_dev_is_valid_port(c->pairs[p].secure) ||
@@ -685,9 +687,29 @@ spec_check(const struct dp *dp, const struct dp_stream_spec *sp)
 		return -DP_E_ARG;
 	if (p->dir != DP_SRTP_DIR_PROTECT && (sp->standby || sp->index_limit != 0))
 		return -DP_E_ARG;	/* both are about what is sent */
+	if (sp->first != NULL && (p->dir != DP_SRTP_DIR_UNPROTECT || sp->first_len == 0 ||
+				  sp->first_len > DP_FIRST_MAX))
+		return -DP_E_ARG;
 	if (dp->n_streams >= dp->cfg.max_streams)
 		return -DP_E_LIMIT;
 	return 0;
+}
+
+/*
+ * The stream's first packet, through its new context before any worker sees
+ * it (a copy: the caller's octets stay as they are; the plaintext is wiped).
+ */
+static int
+first_packet(struct dp_srtp_ctx *c, const struct dp_stream_spec *sp)
+{
+	uint8_t b[DP_FIRST_MAX];
+	uint32_t len = sp->first_len;
+	enum dp_verdict v;
+
+	memcpy(b, sp->first, len);
+	v = dp_srtp_process(c, b, &len, sizeof(b));
+	sodium_memzero(b, sizeof(b));
+	return v == DP_V_FWD ? 0 : -DP_E_AUTH;
 }
 
 /* The stream's keys in the control index: refuse duplicates before anything is made. */
@@ -856,6 +878,8 @@ stream_add_locked(struct dp *dp, struct dp_stream_spec *sp, uint64_t *id_out)
 	if (rc < 0)
 		goto fail;
 	rc = dp_srtp_ctx_new(&s->ctx, dp->cfg.backend, &sp->params);
+	if (rc == 0 && sp->first != NULL)
+		rc = first_packet(s->ctx, sp);
 	if (rc == 0 && s->dir == DP_SRTP_DIR_UNPROTECT)
 		rc = stream_key(dp, sp, &kr);
 	if (rc < 0) {

@@ -128,8 +128,9 @@ struct dp_worker {
 	unsigned int n_layouts;
 	uint32_t sec_any;			/* keys with port 0 */
 	uint32_t plain_any;			/* members with port 0 */
-	uint16_t *sec_ports;			/* [65536] references per secure-side port */
-	uint16_t *plain_ports;			/* [65536] references per plain-side port */
+	/* [65536] references per port: 32 bits, as 16 would wrap to "unused" (DP_MAX_STREAMS) */
+	uint32_t *sec_ports;			/* keys and unprotect streams, per secure-side port */
+	uint32_t *plain_ports;			/* protect streams' members, per plain-side port */
 
 	uint64_t burst_gen;
 	uint64_t punt_count;			/* punts in the current second */

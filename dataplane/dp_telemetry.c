@@ -3,7 +3,7 @@
  * The counters through DPDK telemetry (usertools/dpdk-telemetry.py, or any
  * client of <runtime dir>/dpdk_telemetry.v2):
  *   /mcpx/counters        totals, per port and per worker, one key per verdict
- *   /mcpx/streams         the number of streams and up to 512 stream ids
+ *   /mcpx/streams         the number of streams and up to 511 stream ids
  *   /mcpx/stream,<id>     one stream: direction, protocol, SSRC, owner, verdicts;
  *                         protect: index_next, index_limit, standby
  * Callbacks run on telemetry's thread: they take dp->lock, which the control

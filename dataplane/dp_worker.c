@@ -89,12 +89,12 @@ layout_ref(struct dp_worker *w, const struct dp_key_spec *k, int delta)
 }
 
 static void
-port_ref(uint16_t *ports, uint32_t *any, uint16_t port, int delta)
+port_ref(uint32_t *ports, uint32_t *any, uint16_t port, int delta)
 {
 	if (port == 0)
 		*any = (uint32_t)((int64_t)*any + delta);
 	else
-		ports[port] = (uint16_t)(ports[port] + delta);
+		ports[port] = (uint32_t)((int64_t)ports[port] + delta);
 }
 
 static void

@@ -32,6 +32,13 @@
 #define DP_MAX_WORKERS 16
 #define DP_BURST 32
 #define DP_STREAM_MAX_MEMBERS 16
+/*
+ * Stream contexts at most (dp_config.max_streams). Keeps a port's references
+ * (a protect stream's members, an unprotect stream, a key) inside 32 bits:
+ * 2^26 x 16 + 2^20 keys < 2^32.
+ */
+#define DP_MAX_STREAMS (1u << 26)
+#define DP_FIRST_MAX 2048	/* dp_stream_spec.first: octets at most */
 #define DP_KEY_ID_LEN 4
 
 enum dp_policy {
@@ -60,7 +67,8 @@ struct dp_config {
 	uint32_t max_keys;		/* known keys (key ids): 0 = 1024 */
 	uint32_t max_streams_per_key;	/* default cap of a key's streams: 0 = 256 */
 	uint32_t punt_ring_size;	/* slow-path ring: 0 = 1024 */
-	uint32_t punt_rate;		/* punts per second, the whole appliance: 0 = 1000 */
+	uint32_t punt_rate;		/* punts per second, the whole appliance, split over the
+					   workers exactly: 0 = 1000, else at least n_workers */
 	uint32_t handoff_ring_size;	/* per worker pair: 0 = 1024 */
 	uint32_t cmd_ring_size;		/* per worker: 0 = 4096 */
 	uint32_t copy_cache;		/* copy-cache slots (protect, several members): 0 = 1024 */
@@ -142,6 +150,12 @@ struct dp_stream_spec {
 				   0 = no limit. dp_stream_index_limit() raises it. */
 	bool standby;		/* protect: made and owned, but not looked up on the plain side
 				   until dp_stream_switch() gives it an active stream's place */
+	const uint8_t *first;	/* unprotect: an SRTP/SRTCP packet already received (a punted
+				   one, |first_len| octets up to DP_FIRST_MAX, left as it is),
+				   which the new context must accept before it is installed
+				   (else -DP_E_AUTH): it then counts as seen, so a replay of
+				   it is refused. NULL: none */
+	uint32_t first_len;
 };
 
 struct dp_stream_info {
@@ -233,7 +247,8 @@ dp_key_del(struct dp *dp, const uint8_t id[DP_KEY_ID_LEN]);
  * stream's key id is registered with the stream's layout if not known yet,
  * and counts against that key's stream cap. Control thread. Returns 0 and
  * sets |*id_out|, or -DP_E_ARG, -DP_E_MKILEN (unprotect needs an MKI of 4 or
- * 8), -DP_E_EXISTS, -DP_E_LIMIT, -DP_E_FULL, or the engine's codes.
+ * 8), -DP_E_EXISTS, -DP_E_LIMIT, -DP_E_FULL, -DP_E_AUTH (spec.first), or the
+ * engine's codes.
  */
 MUST_CHECK int
 dp_stream_add(struct dp *dp, struct dp_stream_spec *spec, uint64_t *id_out);

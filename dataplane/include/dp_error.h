@@ -21,7 +21,8 @@
 	_(LIMIT, "a configured limit (streams, keys, members) is reached")      \
 	_(FULL, "a command ring is full: try again")                            \
 	_(PORT, "port set-up failed (queues, mempool, start)")                  \
-	_(STATE, "not allowed in the dataplane's current state")
+	_(STATE, "not allowed in the dataplane's current state")                \
+	_(AUTH, "the stream's first packet does not authenticate under it")
 
 enum dp_error {
 	DP_E_NONE = 0,

@@ -179,10 +179,14 @@ one_punt(struct fix *f, const struct dp_srtp_params *p, uint16_t seq)
 Test(control_ctl_keys, a_new_sender_is_learnt_and_forgeries_never_install)
 {
 	uint8_t msg[MIKEY_MSG_MAX];
+	static struct frame out[4];
+	uint8_t first[RIG_FRAME], b[RIG_FRAME];
 	struct dp_srtp_params bob, carol, alice, forged, wrong;
 	struct dp_srtp_ctx *bob_tx;
+	struct dp_worker_counters wc;
 	struct mikey_newkey k, other;
-	uint32_t ssrc;
+	uint32_t ssrc, first_len;
+	struct tf t;
 	json_t *r;
 	size_t len;
 	unsigned int i;
@@ -204,7 +208,11 @@ Test(control_ctl_keys, a_new_sender_is_learnt_and_forgeries_never_install)
 	randombytes_buf(&ssrc, sizeof(ssrc));
 	bob = fix_gmk_params(&k, fix_guk(&k, FIX_BOB), ssrc, DP_SRTP_PROTO_RTP);
 	bob_tx = fix_ctx(&bob, DP_SRTP_DIR_PROTECT);
-	fix_send_secure(&f, bob_tx, ssrc, 1);
+	first_len = tf_rtp(b, ssrc, 1, 80, 0);
+	cr_assert_eq(dp_srtp_process(bob_tx, b, &first_len, sizeof(b)), DP_V_FWD);
+	tf_default(&t, false, FIX_MEDIA_PORT);
+	first_len = tf_build(first, &t, b, first_len);
+	rig_send(&f.r, DP_SIDE_SECURE, 0, first, first_len);
 	rig_wait_verdicts(&f.r, 1, 3000);
 	cr_assert_eq(fix_punts(&f, 50), 1, "the first packet is punted");
 	cr_assert_eq(fix_learn_counter(&f, "learned"), 1);
@@ -213,6 +221,12 @@ Test(control_ctl_keys, a_new_sender_is_learnt_and_forgeries_never_install)
 		fix_send_secure(&f, bob_tx, ssrc, (uint16_t)i);
 		fix_expect_plain(&f, ssrc, (uint16_t)i);
 	}
+	/* The first packet again: the learnt stream has seen it (it primed the stream). */
+	rig_send(&f.r, DP_SIDE_SECURE, 0, first, first_len);
+	rig_wait_verdicts(&f.r, 6, 3000);
+	cr_assert_eq(rig_recv(&f.r, DP_SIDE_PLAIN, out, 4, 0, 200), 0, "a replay came out");
+	dp_counters_total(f.r.dp, &wc);
+	cr_assert_eq(wc.v[DP_V_DROP_REPLAY], 1);
 
 	/* A forged GUK-ID (no GMK behind it: a random key) is refused, then remembered. */
 	forged = fix_gmk_params(&k, randombytes_random() & 0x0fffffffu, 0x0f0f0f0f,

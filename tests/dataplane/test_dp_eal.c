@@ -292,6 +292,89 @@ copies_stream(struct rig *r, unsigned int nm, struct tf *t, struct dp_srtp_ctx *
 	return p;
 }
 
+/* ---- a port's references past 16 bits --------------------------------------- */
+
+static void
+port_refs_cfg(struct dp_config *c)
+{
+	c->max_streams = 65536;		/* each worker's table: 131072 entries */
+	c->unmatched = DP_POLICY_PASS;
+}
+
+/*
+ * 4096 server streams of 16 members each on one plain-side port: 65,536
+ * references to that port, one past what 16 bits hold. The port must stay a
+ * media port: a packet to it that matches no stream is dropped (no context),
+ * never passed out in clear, while a port nothing uses still passes.
+ */
+Test(dataplane_dp_eal, a_port_with_65536_members_stays_matched, .timeout = 120)
+{
+	enum { STREAMS = 4096, M = DP_STREAM_MAX_MEMBERS };
+	static struct frame out[4];
+	struct dp_worker_counters c;
+	struct dp_stream_spec sp;
+	struct dp_srtp_params p;
+	struct dp_srtp_ctx *member_rx;
+	struct tf t, other;
+	uint8_t pl[256], f[RIG_FRAME];
+	uint32_t len, fl;
+	unsigned int s, m;
+	struct rig r;
+	uint64_t id;
+
+	rig_up(&r, 1, port_refs_cfg);
+	tf_default(&t, false, MEMBER_PORT);
+	for (s = 0; s < STREAMS; s++) {
+		p = mkparams(DP_SRTP_AEAD_AES_128_GCM, 0, DP_SRTP_DIR_PROTECT, 0x40000000 + s,
+			     1000 + s);
+		if (s == 0)
+			member_rx = ctx(&p, DP_SRTP_DIR_UNPROTECT);
+		memset(&sp, 0, sizeof(sp));
+		sp.params = p;
+		sp.n_members = M;
+		for (m = 0; m < M; m++) {
+			unsigned int n = s * M + m;	/* ::ffff:10.(n>>16).(n>>8).n, all distinct */
+
+			memcpy(sp.members[m].addr, t.dst, 16);
+			sp.members[m].addr[13] = (uint8_t)(n >> 16);
+			sp.members[m].addr[14] = (uint8_t)(n >> 8);
+			sp.members[m].addr[15] = (uint8_t)n;
+			sp.members[m].port = MEMBER_PORT;
+		}
+		cr_assert_eq(dp_stream_add(r.dp, &sp, &id), 0, "stream %u", s);
+	}
+	cr_assert_eq(dp_start(r.dp), 0);
+
+	/* Stream 0's first member (10.0.0.0) is protected and forwarded. */
+	memcpy(t.dst + 12, (const uint8_t[]){10, 0, 0, 0}, 4);
+	len = tf_rtp(pl, 0x40000000, 1, 40, 0);
+	fl = tf_build(f, &t, pl, len);
+	rig_send(&r, PLN, 0, f, fl);
+	cr_assert_eq(rig_recv(&r, SEC, out, RTE_DIM(out), 1, 2000), 1);
+	expect_secure(&out[0], &t, member_rx, pl, len);
+
+	/* An unknown SSRC to the same port: dropped, not out in clear. */
+	len = tf_rtp(pl, 0x7fff0001, 1, 40, 0);
+	fl = tf_build(f, &t, pl, len);
+	rig_send(&r, PLN, 0, f, fl);
+	rig_wait_verdicts(&r, 2, 2000);
+	cr_assert_eq(rig_recv(&r, SEC, out, RTE_DIM(out), 0, 200), 0,
+		     "plain media to a member port left unprotected");
+
+	/* The same packet to a port no stream uses passes (policy unmatched = pass). */
+	tf_default(&other, false, MEMBER_PORT + 1);
+	fl = tf_build(f, &other, pl, len);
+	rig_send(&r, PLN, 0, f, fl);
+	cr_assert_eq(rig_recv(&r, SEC, out, RTE_DIM(out), 1, 2000), 1);
+	dp_counters_total(r.dp, &c);
+	cr_assert_eq(c.v[DP_V_FWD], 1);
+	cr_assert_eq(c.v[DP_V_DROP_NOCTX], 1);
+	cr_assert_eq(c.v[DP_V_PASS], 1);
+	cr_assert_eq(c.cmd_errors, 0);
+	dp_srtp_ctx_free(member_rx);
+	rig_down(&r);
+}
+
 /* ---- Ethernet padding: octets after the datagram never come out ------------- */
 
 /*
@@ -762,6 +845,19 @@ Test(dataplane_dp_eal, server_copies_never_two_ciphertexts_per_index)
 
 /* ---- a flood of forged MKIs under a known GMK-ID ------------------------------ */
 
+/* The known key (GMK-ID) of |p|'s MKI on MEDIA_PORT, capped at |max_streams| (0 the default). */
+static void
+gcm_key(struct dp_key_spec *ks, const struct dp_srtp_params *p, uint32_t max_streams)
+{
+	memset(ks, 0, sizeof(*ks));
+	memcpy(ks->id, p->mki, 4);
+	ks->profile = DP_SRTP_AEAD_AES_128_GCM;
+	ks->mki_len = 8;
+	ks->rcc_r = 1;
+	ks->port = MEDIA_PORT;
+	ks->max_streams = max_streams;
+}
+
 static void
 flood_cfg(struct dp_config *c)
 {
@@ -816,13 +912,7 @@ Test(dataplane_dp_eal, forged_mki_flood_is_capped_and_good_streams_flow)
 
 	rig_up(&r, 1, flood_cfg);
 	good = mkparams(DP_SRTP_AEAD_AES_128_GCM, 0, DP_SRTP_DIR_UNPROTECT, 0x40000001, 5);
-	memset(&ks, 0, sizeof(ks));
-	memcpy(ks.id, good.mki, 4);
-	ks.profile = DP_SRTP_AEAD_AES_128_GCM;
-	ks.mki_len = 8;
-	ks.rcc_r = 1;
-	ks.port = MEDIA_PORT;
-	ks.max_streams = 4;
+	gcm_key(&ks, &good, 4);
 	cr_assert_eq(dp_key_add(r.dp, &ks), 0);
 	cr_assert_eq(dp_key_add(r.dp, &ks), -DP_E_EXISTS);
 	tf_default(&t, false, MEDIA_PORT);
@@ -865,6 +955,157 @@ Test(dataplane_dp_eal, forged_mki_flood_is_capped_and_good_streams_flow)
 		expect_plain(&out[i], &t, pl, tf_rtp(pl, good.ssrc, (uint16_t)i, 40, 0));
 	cr_assert_eq(dp_key_del(r.dp, ks.id), -DP_E_STATE, "a key with streams stays");
 	dp_srtp_ctx_free(ue);
+	rig_down(&r);
+}
+
+static void
+punt_split_cfg(struct dp_config *c)
+{
+	c->punt_rate = 5;		/* over 3 workers: 2, 2 and 1 */
+	c->punt_ring_size = 64;
+}
+
+static void
+count_punt(void *arg, const struct dp_punt_info *pi)
+{
+	(void)pi;
+	(*(unsigned int *)arg)++;
+}
+
+/*
+ * --punt-rate is the whole appliance's: split over the workers, it adds up to
+ * the rate (not less, not more), and a rate below the worker count, which
+ * would leave a worker none, is refused.
+ */
+Test(dataplane_dp_eal, punt_rate_is_split_over_the_workers_exactly)
+{
+	enum { FLOOD = 300 };
+	struct rig r;
+	struct tf t;
+	struct dp_key_spec ks;
+	struct dp_srtp_params forged;
+	struct dp_srtp_ctx *fake;
+	struct dp_worker_counters c;
+	struct dp_config bad;
+	struct dp *dp2 = NULL;
+	uint8_t pl[256];
+	unsigned int i, seen = 0, punted;
+
+	rig_up(&r, 3, punt_split_cfg);
+	bad = r.cfg;
+	bad.punt_rate = 2;
+	cr_assert_eq(dp_new(&dp2, &bad), -DP_E_ARG, "a rate below the worker count");
+	cr_assert_null(dp2);
+	forged = mkparams(DP_SRTP_AEAD_AES_128_GCM, 0, DP_SRTP_DIR_UNPROTECT, 1, 6);
+	gcm_key(&ks, &forged, 0);
+	cr_assert_eq(dp_key_add(r.dp, &ks), 0);
+	tf_default(&t, false, MEDIA_PORT);
+	srand(5);
+	/* Made first, then sent at once: well inside one second's window on each worker. */
+	{
+		static uint8_t fr[FLOOD][RIG_FRAME];
+		static uint32_t frl[FLOOD];
+
+		for (i = 0; i < FLOOD; i++) {
+			struct dp_srtp_params q = mkparams(DP_SRTP_AEAD_AES_128_GCM, 0,
+							   DP_SRTP_DIR_PROTECT, (uint32_t)rand(),
+							   (uint32_t)rand());
+
+			memcpy(q.mki, forged.mki, 4);
+			fake = ctx(&q, DP_SRTP_DIR_PROTECT);
+			frl[i] = protected_frame(fr[i], &t, fake, pl, tf_rtp(pl, q.ssrc, 1, 40, 0));
+			dp_srtp_ctx_free(fake);
+		}
+		for (i = 0; i < FLOOD; i++)
+			rig_send(&r, SEC, i, fr[i], frl[i]);
+	}
+	cr_assert_eq(dp_start(r.dp), 0);
+	rig_wait_verdicts(&r, FLOOD, 5000);
+	dp_punt_poll(r.dp, count_punt, &seen, 1024);
+	dp_counters_total(r.dp, &c);
+	punted = seen + (unsigned int)c.punt_full;
+	cr_assert_eq(c.v[DP_V_PUNT], FLOOD);
+	cr_assert_eq(punted + c.punt_limited, FLOOD);
+	/* One window each: exactly the rate; a window boundary inside the flood: up to twice. */
+	cr_assert_geq(punted, 5, "the workers' shares add up to less than the rate: %u", punted);
+	cr_assert_leq(punted, 10, "more than the rate: %u", punted);
+	rig_down(&r);
+}
+
+/*
+ * dp_stream_spec.first: an unprotect stream primed with a packet already
+ * received. A packet that does not authenticate under the stream installs
+ * nothing; one that does is seen: sent again it is a replay, and the
+ * packets after it flow. Only unprotect streams take one.
+ */
+Test(dataplane_dp_eal, a_stream_primed_with_its_first_packet_refuses_its_replay)
+{
+	static struct frame out[4];
+	struct dp_srtp_params p, other;
+	struct dp_srtp_ctx *tx, *tx_other;
+	struct dp_stream_spec sp;
+	struct dp_stream_info si;
+	struct tf t;
+	uint8_t pl[256], b[RIG_FRAME], first[RIG_FRAME], f[RIG_FRAME];
+	uint32_t len, fl, first_len, pl_len;
+	struct rig r;
+	uint64_t id;
+
+	rig_up(&r, 1, NULL);
+	p = mkparams(DP_SRTP_AEAD_AES_128_GCM, 0, DP_SRTP_DIR_UNPROTECT, 0x70000001, 41);
+	other = mkparams(DP_SRTP_AEAD_AES_128_GCM, 0, DP_SRTP_DIR_UNPROTECT, 0x70000001, 42);
+	memcpy(other.mki, p.mki, sizeof(p.mki));	/* same MKI, another key */
+	tx = ctx(&p, DP_SRTP_DIR_PROTECT);
+	tx_other = ctx(&other, DP_SRTP_DIR_PROTECT);
+	tf_default(&t, false, MEDIA_PORT);
+	pl_len = tf_rtp(pl, p.ssrc, 1, 60, 0);
+
+	/* Not under this stream's key: refused, nothing installed, the key wiped. */
+	memcpy(b, pl, pl_len);
+	len = pl_len;
+	cr_assert_eq(dp_srtp_process(tx_other, b, &len, sizeof(b)), DP_V_FWD);
+	memset(&sp, 0, sizeof(sp));
+	sp.params = p;
+	sp.port = MEDIA_PORT;
+	sp.first = b;
+	sp.first_len = len;
+	cr_assert_eq(dp_stream_add(r.dp, &sp, &id), -DP_E_AUTH);
+	cr_assert_eq(sp.params.master_key[0] | sp.params.master_salt[0], 0);
+	cr_assert_eq(dp_stream_count(r.dp), 0);
+	/* Not for a protect stream, nor empty. */
+	sp.params = p;
+	sp.params.dir = DP_SRTP_DIR_PROTECT;
+	sp.n_members = 1;
+	cr_assert_eq(dp_stream_add(r.dp, &sp, &id), -DP_E_ARG);
+	sp.params = p;
+	sp.n_members = 0;
+	sp.first_len = 0;
+	cr_assert_eq(dp_stream_add(r.dp, &sp, &id), -DP_E_ARG);
+
+	/* The real first packet: installed, and the caller's octets left as they were. */
+	memcpy(first, pl, pl_len);
+	first_len = pl_len;
+	cr_assert_eq(dp_srtp_process(tx, first, &first_len, sizeof(first)), DP_V_FWD);
+	memcpy(b, first, first_len);
+	sp.params = p;
+	sp.first = first;
+	sp.first_len = first_len;
+	cr_assert_eq(dp_stream_add(r.dp, &sp, &id), 0);
+	cr_assert_arr_eq(first, b, first_len);
+	cr_assert_eq(dp_start(r.dp), 0);
+
+	fl = tf_build(f, &t, first, first_len);
+	rig_send(&r, SEC, 0, f, fl);		/* the first packet again: a replay */
+	fl = protected_frame(f, &t, tx, pl, tf_rtp(pl, p.ssrc, 2, 60, 0));
+	rig_send(&r, SEC, 0, f, fl);		/* the next one flows */
+	rig_wait_verdicts(&r, 2, 2000);
+	cr_assert_eq(rig_recv(&r, PLN, out, RTE_DIM(out), 1, 2000), 1);
+	expect_plain(&out[0], &t, pl, tf_rtp(pl, p.ssrc, 2, 60, 0));
+	cr_assert_eq(dp_stream_get(r.dp, id, &si), 0);
+	cr_assert_eq(si.v[DP_V_DROP_REPLAY], 1);
+	cr_assert_eq(si.v[DP_V_FWD], 1);
+	dp_srtp_ctx_free(tx);
+	dp_srtp_ctx_free(tx_other);
 	rig_down(&r);
 }
 

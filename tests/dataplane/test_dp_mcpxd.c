@@ -247,7 +247,8 @@ Test(dataplane_dp_mcpxd, bad_options_are_named)
 {
 	static const char *const bad[][2] = {
 		{"--workers", "zero"}, {"--workers", "0"}, {"--frag", "maybe"}, {"--pair", "1:1"},
-		{"--backend", "openssl"}, {"--punt-rate", "-3"},
+		{"--backend", "openssl"}, {"--punt-rate", "-3"}, {"--punt-rate", "0"},
+		{"--max-streams", "67108865"},
 	};
 	char log[] = "/tmp/mcpx-optXXXXXX", prefix[64];
 	unsigned int i;
@@ -265,11 +266,28 @@ Test(dataplane_dp_mcpxd, bad_options_are_named)
 		cr_assert(file_has(log, bad[i][0]), "the error names %s", bad[i][0]);
 	}
 	{
+		/* Each worker's share of the punt rate: none may get nothing. */
+		const char *args[] = {"--no-huge", "--no-shconf", "-m", "128", "--no-pci", "-l", "0",
+				      prefix, "--log-level=lib.eal:error", "--", "--workers", "2",
+				      "--punt-rate", "1", NULL};
+
+		cr_assert_eq(run(args, log, 0), 2);
+		cr_assert(file_has(log, "--punt-rate: 1 is below --workers 2"));
+	}
+	{
 		const char *args[] = {"--no-huge", "--no-shconf", "-m", "128", "--no-pci", "-l", "0",
 				      prefix, "--log-level=lib.eal:error", "--", "--help", NULL};
 
 		cr_assert_eq(run(args, log, 0), 0);
 		cr_assert(file_has(log, "--exit-on-idle"));
+	}
+	{
+		/* EAL's --help, before any "--", shows mcpxd's options too. */
+		const char *args[] = {"--help", NULL};
+
+		cr_assert_eq(run(args, log, 0), 0);
+		cr_assert(file_has(log, "--exit-on-idle"), "mcpxd's options");
+		cr_assert(file_has(log, "--vdev"), "EAL's options");
 	}
 	unlink(log);
 }
