@@ -73,6 +73,13 @@ rig_up(struct rig *r, unsigned int nw, void (*tweak)(struct dp_config *))
 	r->cfg.tx_desc = 256;
 	r->cfg.idle_sleep_us = 20;	/* the suites share two cores */
 	r->cfg.unmatched = DP_POLICY_PASS;
+	/* The dataplane's engine (the suite runs once on each); the test's own ends stay libsrtp. */
+	if (getenv("MCPX_TEST_BACKEND") != NULL &&
+	    strcmp(getenv("MCPX_TEST_BACKEND"), "native") == 0) {
+		if (!dp_srtp_backend_available(DP_SRTP_BACKEND_NATIVE))
+			cr_skip_test("the native backend does not run on this CPU");
+		r->cfg.backend = DP_SRTP_BACKEND_NATIVE;
+	}
 	if (tweak != NULL)
 		tweak(&r->cfg);
 	rc = dp_new(&r->dp, &r->cfg);

@@ -243,6 +243,120 @@ Test(dataplane_dp_mcpxd, pcap_mode_decrypts_a_recorded_call)
 	rmdir(dir);
 }
 
+/*
+ * The other way: a plain capture (the server's side of a call) in on the
+ * plain port, protected toward two members out of the secure port. The
+ * output is opened by each member's own context (libsrtp); the headers are
+ * exact; what is not media passes; the index store is memory (--state-dir
+ * none), as a lab run without root needs.
+ */
+Test(dataplane_dp_mcpxd, pcap_mode_protects_a_plain_capture)
+{
+	char dir[] = "/tmp/mcpx-pcpXXXXXX", in[128], empty[128], out_s[128], out_p[128],
+	     streams[128], log[128], vdev0[512], vdev1[512], prefix[64];
+	struct dp_srtp_params p;
+	struct dp_srtp_ctx *rx[2];
+	struct cap inc = {0}, got;
+	char k1[33], s1[25], m1[17];
+	uint8_t pl[512], b[2048], want[2048];
+	struct tf t[2];
+	unsigned int i, m;
+	uint32_t len, off, sl, wl;
+	FILE *f;
+
+	cr_assert(sodium_init() >= 0);
+	cr_assert_eq(dp_srtp_global_init(), 0);
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(in, sizeof(in), "%s/plain-in.pcap", dir);
+	snprintf(empty, sizeof(empty), "%s/empty.pcap", dir);
+	snprintf(out_s, sizeof(out_s), "%s/secure-out.pcap", dir);
+	snprintf(out_p, sizeof(out_p), "%s/plain-out.pcap", dir);
+	snprintf(streams, sizeof(streams), "%s/streams.json", dir);
+	snprintf(log, sizeof(log), "%s/log", dir);
+
+	memset(&p, 0, sizeof(p));
+	p.profile = DP_SRTP_AEAD_AES_128_GCM;
+	p.dir = DP_SRTP_DIR_UNPROTECT;
+	for (i = 0; i < 16; i++)
+		p.master_key[i] = (uint8_t)(i * 7 + 3);
+	for (i = 0; i < 12; i++)
+		p.master_salt[i] = (uint8_t)(i * 3 + 1);
+	memcpy(p.mki, "\x0d\xf9\xbc\x40\x01\x02\x03\x04", 8);
+	p.mki_len = 8;
+	p.ssrc = 0x0a0b0c0d;
+	p.rcc_r = 1;
+	for (m = 0; m < 2; m++) {
+		cr_assert_eq(dp_srtp_ctx_new(&rx[m], DP_SRTP_BACKEND_LIBSRTP, &p), 0);
+		tf_default(&t[m], false, 6000);
+		tf_dst(&t[m], 20 + m);
+	}
+	/* The server's copies: each packet to both members; an ARP between them. */
+	for (i = 0; i < 4; i++)
+		for (m = 0; m < 2; m++) {
+			len = tf_rtp(pl, p.ssrc, (uint16_t)(100 + i), 60, 0);
+			inc.len[inc.n] = tf_build(inc.b[inc.n], &t[m], pl, len);
+			inc.n++;
+		}
+	inc.len[inc.n] = tf_arp(inc.b[inc.n]);
+	inc.n++;
+	pcap_write(in, &inc);
+	pcap_write(empty, &(struct cap){0});
+
+	hex(k1, p.master_key, 16);
+	hex(s1, p.master_salt, 12);
+	hex(m1, p.mki, 8);
+	f = fopen(streams, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "{\"streams\": [\n"
+		   " {\"dir\": \"protect\", \"proto\": \"rtp\", \"profile\": \"AEAD_AES_128_GCM\",\n"
+		   "  \"master_key\": \"%s\", \"master_salt\": \"%s\", \"mki\": \"%s\",\n"
+		   "  \"ssrc\": %u, \"rcc_r\": 1, \"members\": [{\"addr\": \"10.0.0.20\", \"port\": 6000},\n"
+		   "  {\"addr\": \"10.0.0.21\", \"port\": 6000}]}]}\n", k1, s1, m1, p.ssrc);
+	fclose(f);
+
+	snprintf(vdev0, sizeof(vdev0), "--vdev=net_pcap0,rx_pcap=%s,tx_pcap=%s", empty, out_s);
+	snprintf(vdev1, sizeof(vdev1), "--vdev=net_pcap1,rx_pcap=%s,tx_pcap=%s", in, out_p);
+	snprintf(prefix, sizeof(prefix), "--file-prefix=mcpxq%d", (int)getpid());
+	{
+		const char *args[] = {"--no-huge", "--no-shconf", "-m", "512", "--no-pci", "-l", "0-1",
+				      prefix, vdev0, vdev1, "--log-level=lib.eal:error", "--",
+				      "--pair", "0:1", "--streams", streams, "--state-dir", "none",
+				      "--control", "none", "--exit-on-idle", "500", NULL};
+
+		cr_assert_eq(run(args, log, 0), 0, "mcpxd failed (log in %s)", log);
+	}
+	pcap_read(out_s, &got);
+	cr_assert_eq(got.n, inc.n, "secure capture has %u frames, want %u", got.n, inc.n);
+	for (i = 0; i + 1 < got.n; i++) {
+		m = i % 2;
+		cr_assert_eq(tf_verify(got.b[i], got.len[i], &off, &sl), 0, "frame %u", i);
+		wl = tf_build(want, &t[m], got.b[i] + off, sl);
+		cr_assert_eq(wl, got.len[i]);
+		cr_assert_arr_eq(got.b[i], want, wl, "frame %u: headers", i);
+		memcpy(b, got.b[i] + off, sl);
+		/* Identical copies share one ciphertext; each member opens its own once. */
+		cr_assert_eq(dp_srtp_process(rx[m], b, &sl, sizeof(b)), DP_V_FWD, "frame %u", i);
+		len = tf_rtp(pl, p.ssrc, (uint16_t)(100 + i / 2), 60, 0);
+		cr_assert_eq(sl, len);
+		cr_assert_arr_eq(b, pl, len, "frame %u: plaintext", i);
+	}
+	cr_assert_eq(got.len[i], inc.len[inc.n - 1]);
+	cr_assert_arr_eq(got.b[i], inc.b[inc.n - 1], got.len[i], "the ARP passes unchanged");
+	pcap_read(out_p, &got);
+	cr_assert_eq(got.n, 0);
+	for (m = 0; m < 2; m++)
+		dp_srtp_ctx_free(rx[m]);
+	sodium_memzero(&p, sizeof(p));
+	dp_srtp_global_fini();
+	unlink(in);
+	unlink(empty);
+	unlink(out_s);
+	unlink(out_p);
+	unlink(streams);
+	unlink(log);
+	rmdir(dir);
+}
+
 Test(dataplane_dp_mcpxd, bad_options_are_named)
 {
 	static const char *const bad[][2] = {
