@@ -363,10 +363,18 @@ dp_start(struct dp *dp)
 		atomic_store(&dp->w[i]->state, 1);
 		if (rte_eal_remote_launch(dp_worker_main, dp->w[i], dp->w[i]->lcore) != 0) {
 			DP_LOG(ERR, "lcore %u busy", dp->w[i]->lcore);
+			atomic_store(&dp->w[i]->state, 0);
+			/*
+			 * The launched ones drain until every worker is past its
+			 * last RX: the others never will be, so count them now.
+			 */
+			atomic_fetch_add(&dp->quiesced, dp->n_workers - i);
+			dp->n_launched = i;
 			dp_stop(dp);
 			return -DP_E_STATE;
 		}
 	}
+	dp->n_launched = dp->n_workers;
 	return 0;
 }
 
@@ -378,7 +386,7 @@ dp_stop(struct dp *dp)
 	if (dp == NULL || !dp->running)
 		return;
 	atomic_store(&dp->stop_rx, 1);
-	for (i = 0; i < dp->n_workers; i++)
+	for (i = 0; i < dp->n_launched; i++)
 		rte_eal_wait_lcore(dp->w[i]->lcore);
 	pthread_mutex_lock(&dp->lock);
 	dp->running = false;

@@ -169,6 +169,7 @@ struct dp {
 	_Atomic int stop_rx;			/* phase 1 of a stop: no more RX */
 	_Atomic unsigned int quiesced;		/* workers past their last RX */
 	bool running;
+	unsigned int n_launched;		/* workers dp_start launched (dp_stop waits for) */
 	bool ports_started;
 
 	/* Control thread. */

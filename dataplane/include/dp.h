@@ -204,7 +204,11 @@ dp_config_default(struct dp_config *cfg);
 MUST_CHECK int
 dp_new(struct dp **out, const struct dp_config *cfg);
 
-/* Launch the workers. -DP_E_STATE if running, -DP_E_ARG if lcores are missing. */
+/*
+ * Launch the workers. -DP_E_STATE if running, or if a worker's lcore is busy
+ * with something else (those launched are stopped again: nothing runs, and
+ * dp_start may be called again); -DP_E_ARG if lcores are missing.
+ */
 MUST_CHECK int
 dp_start(struct dp *dp);
 

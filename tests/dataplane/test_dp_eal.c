@@ -6,6 +6,7 @@
  * checked against the engine used directly (the "client" side) and against
  * frames built by the test's own header and checksum code.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,8 @@
 #include <jansson.h>
 
 #include <rte_eal.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
 
 #include "dp_rig.h"
 #include "dp_testlib.h"
@@ -1106,6 +1109,60 @@ Test(dataplane_dp_eal, a_stream_primed_with_its_first_packet_refuses_its_replay)
 	cr_assert_eq(si.v[DP_V_FWD], 1);
 	dp_srtp_ctx_free(tx);
 	dp_srtp_ctx_free(tx_other);
+	rig_down(&r);
+}
+
+/* ---- a worker lcore already busy at the start ------------------------------- */
+
+static _Atomic int busy_release;
+
+static int
+busy_lcore(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&busy_release))
+		rte_pause();
+	return 0;
+}
+
+/*
+ * dp_start with the second worker's lcore running something else: it
+ * refuses (-DP_E_STATE) and returns, the first worker stopped again, instead
+ * of waiting for a worker that never ran; once the lcore is free it starts
+ * and traffic flows.
+ */
+Test(dataplane_dp_eal, a_busy_worker_lcore_fails_the_start_and_nothing_hangs, .timeout = 60)
+{
+	static struct frame out[4];
+	struct dp_srtp_params p;
+	struct dp_srtp_ctx *ue;
+	struct tf t;
+	uint8_t pl[256], f[RIG_FRAME];
+	unsigned int lcore, second = RTE_MAX_LCORE, n = 0;
+	struct rig r;
+	uint32_t fl;
+
+	rig_up(&r, 2, NULL);
+	RTE_LCORE_FOREACH_WORKER(lcore)
+		if (n++ == 1)
+			second = lcore;
+	cr_assert_neq(second, RTE_MAX_LCORE);
+	atomic_store(&busy_release, 0);
+	cr_assert_eq(rte_eal_remote_launch(busy_lcore, NULL, second), 0);
+	cr_assert_eq(dp_start(r.dp), -DP_E_STATE);
+	atomic_store(&busy_release, 1);
+	cr_assert_eq(rte_eal_wait_lcore(second), 0);
+
+	p = mkparams(DP_SRTP_AEAD_AES_128_GCM, 0, DP_SRTP_DIR_UNPROTECT, 0x71000001, 51);
+	install(&r, &p, MEDIA_PORT, NULL);
+	ue = ctx(&p, DP_SRTP_DIR_PROTECT);
+	cr_assert_eq(dp_start(r.dp), 0);
+	tf_default(&t, false, MEDIA_PORT);
+	fl = protected_frame(f, &t, ue, pl, tf_rtp(pl, p.ssrc, 1, 40, 0));
+	rig_send(&r, SEC, 1, f, fl);
+	cr_assert_eq(rig_recv(&r, PLN, out, RTE_DIM(out), 1, 2000), 1);
+	expect_plain(&out[0], &t, pl, tf_rtp(pl, p.ssrc, 1, 40, 0));
+	dp_srtp_ctx_free(ue);
 	rig_down(&r);
 }
 

@@ -2,7 +2,8 @@
 /*
  * mcpxd as a program: pcap mode (the offline decryption of a recorded call,
  * from a capture this test makes and a --streams file), option errors that
- * name the option, and a clean stop on SIGINT. $MCPXD names the binary.
+ * name the option, a clean stop on SIGINT, and its counters read by DPDK's
+ * own telemetry client. $MCPXD names the binary.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <sodium.h>
 
 #include "dp_srtp.h"
@@ -71,14 +73,13 @@ mcpxd_path(void)
 	return p;
 }
 
-/* Run mcpxd with |args| (NULL-terminated, after argv[0]); returns the exit status. */
-static int
-run(const char *const *args, const char *out_path, int sig_after_ms)
+/* Start mcpxd with |args| (NULL-terminated, after argv[0]), its output into |out_path|. */
+static pid_t
+spawn(const char *const *args, const char *out_path)
 {
 	char *argv[40];
 	unsigned int n = 0;
 	pid_t pid;
-	int st;
 
 	argv[n++] = (char *)(uintptr_t)mcpxd_path();
 	while (*args != NULL && n < 39)
@@ -92,6 +93,16 @@ run(const char *const *args, const char *out_path, int sig_after_ms)
 		execv(argv[0], argv);
 		_exit(127);
 	}
+	return pid;
+}
+
+/* Run mcpxd (SIGINT after |sig_after_ms| if > 0); returns the exit status. */
+static int
+run(const char *const *args, const char *out_path, int sig_after_ms)
+{
+	pid_t pid = spawn(args, out_path);
+	int st;
+
 	if (sig_after_ms > 0) {
 		usleep((useconds_t)sig_after_ms * 1000);
 		kill(pid, SIGINT);
@@ -353,6 +364,87 @@ Test(dataplane_dp_mcpxd, pcap_mode_protects_a_plain_capture)
 	unlink(out_s);
 	unlink(out_p);
 	unlink(streams);
+	unlink(log);
+	rmdir(dir);
+}
+
+/* One reply of DPDK's telemetry client (|cmd| on its stdin) against |prefix|, or NULL. */
+static json_t *
+telemetry_client(const char *client, const char *prefix, const char *cmd)
+{
+	static char out[1 << 16];
+	char line[512];
+	json_error_t e;
+	size_t n;
+	FILE *p;
+
+	snprintf(line, sizeof(line), "echo '%s' | python3 %s -f %s 2>&1", cmd, client, prefix);
+	p = popen(line, "r");
+	cr_assert_not_null(p);
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	pclose(p);
+	return json_loads(out, 0, &e);
+}
+
+/*
+ * The issue's words: DPDK's standard telemetry client works against mcpxd.
+ * dpdk-telemetry.py (Debian's dpdk-dev, which ./mcpx test installs) reads the
+ * counters of a running mcpxd: five ARP frames in on the secure port, passed.
+ */
+Test(dataplane_dp_mcpxd, dpdk_telemetry_client_reads_the_counters)
+{
+	const char *client = getenv("MCPX_TELEMETRY_CLIENT") ? getenv("MCPX_TELEMETRY_CLIENT")
+							      : "/usr/bin/dpdk-telemetry.py";
+	char dir[] = "/tmp/mcpx-telXXXXXX", in[128], empty[128], log[128], vdev0[512],
+	     vdev1[512], prefix[96], fp[64];
+	struct cap inc = {0};
+	json_t *j = NULL, *c = NULL;
+	unsigned int i;
+	pid_t pid;
+	int st;
+
+	cr_assert_eq(access(client, R_OK), 0,
+		     "%s: DPDK's telemetry client (Debian package dpdk-dev) is missing", client);
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(in, sizeof(in), "%s/in.pcap", dir);
+	snprintf(empty, sizeof(empty), "%s/empty.pcap", dir);
+	snprintf(log, sizeof(log), "%s/log", dir);
+	for (i = 0; i < 5; i++)
+		inc.len[inc.n++] = tf_arp(inc.b[i]);
+	pcap_write(in, &inc);
+	pcap_write(empty, &(struct cap){0});
+	snprintf(fp, sizeof(fp), "mcpxt%d", (int)getpid());
+	snprintf(prefix, sizeof(prefix), "--file-prefix=%s", fp);
+	snprintf(vdev0, sizeof(vdev0), "--vdev=net_pcap0,rx_pcap=%s,tx_pcap=/dev/null", in);
+	snprintf(vdev1, sizeof(vdev1), "--vdev=net_pcap1,rx_pcap=%s,tx_pcap=/dev/null", empty);
+	{
+		const char *args[] = {"--no-huge", "--no-shconf", "-m", "512", "--no-pci", "-l", "0-1",
+				      prefix, vdev0, vdev1, "--log-level=lib.eal:error", "--",
+				      "--pair", "0:1", "--control", "none", NULL};
+
+		pid = spawn(args, log);
+	}
+	/* Until mcpxd is up and has seen the capture: at most 10 s. */
+	for (i = 0; i < 100; i++) {
+		json_decref(j);
+		j = telemetry_client(client, fp, "/mcpx/counters");
+		c = json_object_get(json_object_get(j, "/mcpx/counters"), "total");
+		if (json_integer_value(json_object_get(c, "rx")) == 5)
+			break;
+		usleep(100 * 1000);
+	}
+	kill(pid, SIGINT);
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "mcpxd's stop (log %s)", log);
+	cr_assert_not_null(c, "no /mcpx/counters reply from the client (log %s)", log);
+	cr_assert_eq(json_integer_value(json_object_get(c, "rx")), 5);
+	cr_assert_eq(json_integer_value(json_object_get(c, "pass")), 5);
+	cr_assert_eq(json_integer_value(json_object_get(
+			     json_object_get(json_object_get(j, "/mcpx/counters"), "port0"), "rx")), 5);
+	json_decref(j);
+	unlink(in);
+	unlink(empty);
 	unlink(log);
 	rmdir(dir);
 }
