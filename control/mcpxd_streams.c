@@ -95,16 +95,27 @@ key_load(struct dp *dp, json_t *o, unsigned int i, char *err, size_t errlen)
 {
 	struct dp_key_spec k;
 	uint64_t mki_len = 8, rcc = 0, port = 0, max = 0;
-	int profile, rc;
+	const char *bad = NULL;
+	int profile = 0, rc;
 	size_t n;
 
 	memset(&k, 0, sizeof(k));
-	if (!json_is_object(o) || hex_field(o, "id", k.id, sizeof(k.id), &n) != 0 || n != 4 ||
-	    profile_field(o, &profile) != 0 || uint_field(o, "mki_len", 8, &mki_len) != 0 ||
-	    uint_field(o, "rcc_r", UINT16_MAX, &rcc) != 0 ||
-	    uint_field(o, "port", UINT16_MAX, &port) != 0 ||
-	    uint_field(o, "max_streams", UINT32_MAX, &max) != 0) {
-		ERR("keys[%u]: a field is missing or has a bad value (id: 8 hex digits)", i);
+	if (!json_is_object(o))
+		bad = "not an object";
+	else if (hex_field(o, "id", k.id, sizeof(k.id), &n) != 0 || n != 4)
+		bad = "id: missing or not 8 hex digits";
+	else if (profile_field(o, &profile) != 0)
+		bad = "profile: not a profile name";
+	else if (uint_field(o, "mki_len", 8, &mki_len) != 0)
+		bad = "mki_len: bad value (4 or 8)";
+	else if (uint_field(o, "rcc_r", UINT16_MAX, &rcc) != 0)
+		bad = "rcc_r: bad value (0..65535)";
+	else if (uint_field(o, "port", UINT16_MAX, &port) != 0)
+		bad = "port: bad value (0..65535)";
+	else if (uint_field(o, "max_streams", UINT32_MAX, &max) != 0)
+		bad = "max_streams: bad value";
+	if (bad != NULL) {
+		ERR("keys[%u]%s%s", i, json_is_object(o) ? "." : ": ", bad);
 		return -DP_E_ARG;
 	}
 	k.profile = (enum dp_srtp_profile)profile;

@@ -391,3 +391,27 @@ Test(control_mcpxd_streams, bad_mikey_entries_are_named_and_install_nothing)
 	free(bad);
 	fix_down(&x);
 }
+
+/* A known key's bad field is named: each field in turn, nothing installed. */
+Test(control_mcpxd_streams, bad_key_fields_are_named)
+{
+	static const char *const cases[][2] = {
+		{"\"id\": \"0df9bc\"", "keys[0].id: "},
+		{"\"id\": \"0df9bc30\", \"profile\": \"AES_CM_512\"", "keys[0].profile: "},
+		{"\"id\": \"0df9bc30\", \"mki_len\": 9", "keys[0].mki_len: "},
+		{"\"id\": \"0df9bc30\", \"rcc_r\": -1", "keys[0].rcc_r: "},
+		{"\"id\": \"0df9bc30\", \"port\": 70000", "keys[0].port: "},
+		{"\"id\": \"0df9bc30\", \"max_streams\": \"many\"", "keys[0].max_streams: "},
+	};
+	char text[512];
+	unsigned int i;
+	struct fix x;
+
+	fix_up(&x);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "{\"keys\": [{%s}]}", cases[i][0]);
+		refused(&x, text, cases[i][1], 0);
+	}
+	refused(&x, "{\"keys\": [7]}", "keys[0]: not an object", 0);
+	fix_down(&x);
+}
