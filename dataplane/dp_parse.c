@@ -19,6 +19,8 @@
 #define IPPROTO_UDP_ 17
 #define IP6_HOPOPTS 0
 #define IP6_ROUTING 43
+#define RH_MOBILE 2		/* routing header types: RFC 6275 */
+#define RH_SEGMENT 4		/* RFC 8754 */
 #define IP6_FRAGMENT 44
 #define IP6_DSTOPTS 60
 #define UDP_HLEN 8
@@ -107,7 +109,7 @@ parse_ipv6(const uint8_t *f, uint32_t len, struct dp_pkt *o, uint32_t *end)
 	if (plen > len - o->l3_off - 40)
 		return DP_CLASS_MALFORMED;
 	o->l3 = DP_L3_IPV6;
-	memcpy(o->daddr, ip + 24, 16);
+	o->dst_off = (uint16_t)(o->l3_off + 24);
 	*end = o->l3_off + 40 + plen;
 	nh = ip[6];
 	off = o->l3_off + 40u;
@@ -120,9 +122,23 @@ parse_ipv6(const uint8_t *f, uint32_t len, struct dp_pkt *o, uint32_t *end)
 			return DP_CLASS_OTHER;
 		if (*end - off < 8 || *end - off < 8u * (f[off + 1] + 1u))
 			return DP_CLASS_MALFORMED;
+		if (nh == IP6_ROUTING && f[off + 3] != 0) {
+			/*
+			 * Segments left: the header's address is a hop on the way.
+			 * The final destination (the lookup's address, and the UDP
+			 * pseudo-header's, RFC 8200 §8.1) is the first address of a
+			 * type 2 (RFC 6275) or a segment routing header (type 4,
+			 * RFC 8754: Segment List[0]); another type's is not known
+			 * here: never guessed, never forwarded.
+			 */
+			if ((f[off + 2] != RH_MOBILE && f[off + 2] != RH_SEGMENT) || f[off + 1] < 2)
+				return DP_CLASS_MALFORMED;
+			o->dst_off = (uint16_t)(off + 8);
+		}
 		nh = f[off];
 		off += 8u * (f[off + 1] + 1u);
 	}
+	memcpy(o->daddr, f + o->dst_off, 16);
 	o->l4_off = (uint16_t)off;
 	return DP_CLASS_UDP;
 }

@@ -550,8 +550,12 @@ fix_headers(const struct dp *dp, struct rte_mbuf *m, const struct dp_pkt *p, uin
 			return;
 		}
 		memcpy(&ports, u, sizeof(ports));
-		/* RFC 8200 §8.1 pseudo-header: addresses, upper-layer length, next header. */
-		sum = csum_add((const uint8_t *)ip6 + 8, 32, 0);
+		/*
+		 * RFC 8200 §8.1 pseudo-header: the source, the final destination (a
+		 * routing header's, while segments are left), upper-layer length,
+		 * next header.
+		 */
+		sum = csum_add((const uint8_t *)ip6 + 8, 16, csum_add(f + p->dst_off, 16, 0));
 		sum += ulen_be + rte_cpu_to_be_16(IPPROTO_UDP);	/* ulen < 2^16: high half 0 */
 		sum += ports + ulen_be;
 		sum = csum_add(f + p->pl_off, pl_len, sum);

@@ -43,7 +43,9 @@ struct dp_pkt {
 	uint16_t sport;		/* UDP ports, host order */
 	uint16_t dport;
 	uint32_t ssrc;		/* RTP SSRC or RTCP sender SSRC, host order (RTP/RTCP/FLOOR) */
-	uint8_t daddr[16];	/* destination address; IPv4 as ::ffff:a.b.c.d */
+	uint16_t dst_off;	/* IPv6: the final destination's 16 octets (RFC 8200 §8.1: the
+				   header's, or a routing header's last hop) */
+	uint8_t daddr[16];	/* final destination address; IPv4 as ::ffff:a.b.c.d */
 };
 
 /*

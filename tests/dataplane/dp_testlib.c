@@ -126,6 +126,22 @@ tf_build(uint8_t *buf, const struct tf *t, const uint8_t *pl, uint32_t pl_len)
 		memcpy(buf + ip + 24, t->dst, 16);
 		l4 = ip + 40;
 		buf[ip + 6] = t->l4proto;
+		if (t->v6_srh) {
+			static const uint8_t hop[16] = {0xfd, [15] = 0x99};
+
+			memcpy(buf + ip + 24, hop, 16);
+			buf[ip + 6] = 43;
+			memset(buf + l4, 0, 40);
+			buf[l4] = t->l4proto;
+			buf[l4 + 1] = 4;	/* 2 segments of 16 octets */
+			buf[l4 + 2] = 4;	/* segment routing */
+			buf[l4 + 3] = 1;	/* segments left */
+			buf[l4 + 4] = 1;	/* last entry */
+			memcpy(buf + l4 + 8, t->dst, 16);	/* [0]: the final one */
+			memcpy(buf + l4 + 24, hop, 16);
+			l4 += 40;
+			ext += 40;
+		}
 		if (t->v6_ext || t->frag) {
 			buf[ip + 6] = t->frag ? 44 : 60;
 			memset(buf + l4, 0, 8);
@@ -190,9 +206,16 @@ tf_verify(const uint8_t *f, uint32_t len, uint32_t *pl_off, uint32_t *pl_len)
 	} else {
 		if (get16(f + ip + 4) != len - ip - 40)
 			return -4;	/* IPv6 payload length */
+		uint8_t nh = f[ip + 6];
+
 		memcpy(src, f + ip + 8, 16);
 		memcpy(dst, f + ip + 24, 16);
-		l4 = ip + 40 + (f[ip + 6] == 60 ? 8 : 0);
+		/* Options headers; a routing header with segments left names the final hop. */
+		for (l4 = ip + 40; nh == 0 || nh == 43 || nh == 60; l4 += 8u * (f[l4 + 1] + 1u)) {
+			if (nh == 43 && f[l4 + 3] != 0)
+				memcpy(dst, f + l4 + 8, 16);
+			nh = f[l4];
+		}
 	}
 	ulen = get16(f + l4 + 4);
 	if (ulen != len - l4)

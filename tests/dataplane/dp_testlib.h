@@ -14,6 +14,10 @@ struct tf {
 	unsigned int n_vlan;		/* 0, 1 (802.1Q) or 2 (QinQ: 88a8 then 8100) */
 	unsigned int ip_opt_words;	/* IPv4 options (NOPs), 32-bit words */
 	bool v6_ext;			/* an IPv6 destination-options header before UDP */
+	bool v6_srh;			/* a segment routing header (RFC 8754) on the way to dst:
+					   the IPv6 header names a hop (fd00::99), dst is its
+					   Segment List[0], one segment left; not with v6_ext
+					   or frag */
 	uint8_t src[16], dst[16];	/* IPv4 as ::ffff:a.b.c.d */
 	uint16_t sport, dport;
 	uint8_t l4proto;		/* 17 unless testing something else */

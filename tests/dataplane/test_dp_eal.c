@@ -224,6 +224,8 @@ Test(dataplane_dp_eal, both_directions_every_profile_ip_version_and_vlan)
 						tf_default(&c->t, v6, proto ? FLOOR_PORT : MEDIA_PORT);
 						c->t.n_vlan = vl;
 						c->t.ip_opt_words = v6 ? 0 : vl;
+						/* QinQ IPv6 on its way by segment routing */
+						c->t.v6_srh = v6 && vl == 2;
 						dir_case_install(&r, c, n, profiles[pi], proto, k != 0,
 								 0x10000000u + n, 1000 + n);
 						n++;

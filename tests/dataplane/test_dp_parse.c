@@ -37,17 +37,19 @@ Test(dataplane_dp_parse, rtp_in_every_encapsulation)
 
 	for (v6 = 0; v6 < 2; v6++)
 		for (vl = 0; vl <= 2; vl++)
-			for (opt = 0; opt <= 2; opt++) {
+			for (opt = 0; opt <= 3; opt++) {
 				struct tf t;
 				struct dp_pkt p;
 				uint32_t plen = tf_rtp(pl, SSRC, 77, 40, 0), len;
 
 				tf_default(&t, v6, 5004);
 				t.n_vlan = vl;
-				if (v6)
-					t.v6_ext = opt != 0;
-				else
+				if (v6) {
+					t.v6_ext = opt == 1 || opt == 2;
+					t.v6_srh = opt == 3;	/* daddr: the final one */
+				} else {
 					t.ip_opt_words = opt * 3;
+				}
 				len = tf_build(f, &t, pl, plen);
 				cr_assert_eq(parse_exact(f, len, &p), DP_CLASS_RTP, "v6 %u vlan %u opt %u",
 					     v6, vl, opt);
@@ -63,6 +65,40 @@ Test(dataplane_dp_parse, rtp_in_every_encapsulation)
 				cr_assert_eq(p.ssrc, SSRC);
 				cr_assert_arr_eq(p.daddr, t.dst, 16);
 			}
+}
+
+/*
+ * A routing header: while segments are left, the destination is its last hop
+ * (type 2, or 4: Segment List[0]); with none left, the IPv6 header's. One of
+ * another type with segments left is malformed: its destination is unknown.
+ */
+Test(dataplane_dp_parse, routing_header_final_destination)
+{
+	static const uint8_t hop[16] = {0xfd, [15] = 0x99};
+	uint8_t pl[64], f[256];
+	struct tf t;
+	struct dp_pkt p;
+	uint32_t plen = tf_rtp(pl, SSRC, 1, 20, 0), len, rh;
+
+	tf_default(&t, true, 5004);
+	t.v6_srh = true;
+	len = tf_build(f, &t, pl, plen);
+	rh = 14 + 40;
+	cr_assert_eq(parse_exact(f, len, &p), DP_CLASS_RTP);
+	cr_assert_arr_eq(p.daddr, t.dst, 16);
+	cr_assert_eq(p.dst_off, rh + 8);
+	f[rh + 2] = 2;		/* type 2 reads the same place */
+	cr_assert_eq(parse_exact(f, len, &p), DP_CLASS_RTP);
+	cr_assert_arr_eq(p.daddr, t.dst, 16);
+	f[rh + 3] = 0;		/* arrived: the header's own */
+	cr_assert_eq(parse_exact(f, len, &p), DP_CLASS_RTP);
+	cr_assert_arr_eq(p.daddr, hop, 16);
+	cr_assert_eq(p.dst_off, 14 + 24);
+	f[rh + 3] = 1;
+	f[rh + 2] = 3;		/* RPL (compressed): unknown */
+	cr_assert_eq(parse_exact(f, len, &p), DP_CLASS_MALFORMED);
+	f[rh + 2] = 0;		/* type 0, deprecated */
+	cr_assert_eq(parse_exact(f, len, &p), DP_CLASS_MALFORMED);
 }
 
 Test(dataplane_dp_parse, ethernet_padding_is_not_payload)
