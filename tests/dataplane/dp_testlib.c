@@ -181,6 +181,22 @@ tf_arp(uint8_t *buf)
 }
 
 int
+tf_nic_cksum(uint8_t *f, uint32_t len, uint32_t l2_len, uint32_t l3_len, bool ipv4)
+{
+	uint32_t l4 = l2_len + l3_len;
+	uint16_t c;
+
+	if (ipv4) {
+		if (get16(f + l2_len + 10) != 0)
+			return -1;
+		put16(f + l2_len + 10, fold(sum16(f + l2_len, l3_len, 0)));
+	}
+	c = fold(sum16(f + l4, len - l4, 0));
+	put16(f + l4 + 6, c == 0 ? 0xffff : c);
+	return 0;
+}
+
+int
 tf_verify(const uint8_t *f, uint32_t len, uint32_t *pl_off, uint32_t *pl_len)
 {
 	uint32_t off = 12, ip, l4, ulen;

@@ -48,6 +48,15 @@ tf_arp(uint8_t *buf);
 int
 tf_verify(const uint8_t *f, uint32_t len, uint32_t *pl_off, uint32_t *pl_len);
 
+/*
+ * What a NIC's checksum offload does to a frame sent with it (DPDK's
+ * contract): the IPv4 header checksum over |l3_len| octets at |l2_len| (its
+ * field must be 0: returns -1 otherwise), and the UDP checksum after them,
+ * whose field holds the pseudo-header's sum. Returns 0.
+ */
+int
+tf_nic_cksum(uint8_t *f, uint32_t len, uint32_t l2_len, uint32_t l3_len, bool ipv4);
+
 /* An RTP packet: 12-octet header, |plen| octets of payload patterned from |seq| and |tag|. */
 uint32_t
 tf_rtp(uint8_t *buf, uint32_t ssrc, uint16_t seq, uint32_t plen, uint8_t tag);

@@ -21,6 +21,7 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 
+#include "dp_internal.h"	/* the offload test turns the ports' checksum offload on */
 #include "dp_rig.h"
 #include "dp_testlib.h"
 
@@ -377,6 +378,91 @@ Test(dataplane_dp_eal, a_port_with_65536_members_stays_matched, .timeout = 120)
 	cr_assert_eq(c.v[DP_V_PASS], 1);
 	cr_assert_eq(c.cmd_errors, 0);
 	dp_srtp_ctx_free(member_rx);
+	rig_down(&r);
+}
+
+/* ---- checksum offload: what a NIC is asked to do ----------------------------- */
+
+/* The next mbuf |side| sent (2 s at most), not freed. */
+static struct rte_mbuf *
+take(struct rig *r, unsigned int side)
+{
+	uint64_t end = rte_get_timer_cycles() + rte_get_timer_hz() * 2;
+	struct rte_mbuf *m;
+
+	while (rte_ring_dequeue(r->tx[side][0], (void **)&m) != 0) {
+		cr_assert_lt(rte_get_timer_cycles(), end, "nothing came out");
+		usleep(200);
+	}
+	return m;
+}
+
+/*
+ * On a port with TX checksum offload (a NIC; the rings have none, so the
+ * test turns it on as dp_new would), the worker leaves the checksums to the
+ * port: IPv4 header checksum 0, the UDP field holding the pseudo-header's
+ * sum, l2_len/l3_len and the flags set. Doing what the NIC then does
+ * (tf_nic_cksum) must give the exact frame the software path gives. An IPv6
+ * packet with an extension header is summed in software: no flag asked.
+ */
+Test(dataplane_dp_eal, checksum_offload_asks_the_port_for_exactly_the_sums)
+{
+	enum { CASES = 6 };
+	static struct dir_case cs[CASES];
+	struct rig r;
+	struct frame got;
+	uint8_t pl[256], f[RIG_FRAME];
+	unsigned int k;
+
+	rig_up(&r, 1, NULL);
+	r.dp->tx_cksum_offload[0] = true;
+	r.dp->tx_cksum_offload[1] = true;
+	for (k = 0; k < CASES; k++) {
+		struct dir_case *c = &cs[k];
+		bool v6 = k >= 2, ext = k >= 4;
+
+		tf_default(&c->t, v6, MEDIA_PORT);
+		c->t.n_vlan = k % 3;
+		c->t.ip_opt_words = v6 ? 0 : 2 * (k & 1);
+		c->t.v6_ext = ext;
+		dir_case_install(&r, c, k, DP_SRTP_AEAD_AES_128_GCM, 0, k & 1, 0x72000000u + k,
+				 300 + k);
+	}
+	cr_assert_eq(dp_start(r.dp), 0);
+	for (k = 0; k < CASES; k++) {
+		struct dir_case *c = &cs[k];
+		uint32_t len = payload(pl, 0, c->p.ssrc, 5, 41), fl, l2 = 14 + 4 * c->t.n_vlan, l3;
+		struct rte_mbuf *m;
+		bool v4 = !c->t.ipv6;
+		uint64_t want;
+
+		l3 = v4 ? 20 + 4 * c->t.ip_opt_words : 40;
+		fl = c->side == SEC ? protected_frame(f, &c->t, c->client, pl, len)
+				    : tf_build(f, &c->t, pl, len);
+		rig_send(&r, c->side, 0, f, fl);
+		m = take(&r, !c->side);
+		got.len = rte_pktmbuf_pkt_len(m);
+		memcpy(got.b, rte_pktmbuf_mtod(m, uint8_t *), got.len);
+		want = v4 ? RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_UDP_CKSUM
+			  : RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_UDP_CKSUM;
+		if (c->t.v6_ext) {
+			cr_assert_eq(m->ol_flags & (RTE_MBUF_F_TX_UDP_CKSUM | RTE_MBUF_F_TX_IPV6), 0,
+				     "case %u: an extension header is summed here", k);
+		} else {
+			cr_assert_eq(m->ol_flags & want, want, "case %u: flags", k);
+			cr_assert_eq(m->l2_len, l2, "case %u", k);
+			cr_assert_eq(m->l3_len, l3, "case %u", k);
+			cr_assert_eq(tf_nic_cksum(got.b, got.len, l2, l3, v4), 0,
+				     "case %u: the IPv4 checksum field is left for the port", k);
+		}
+		rte_pktmbuf_free(m);
+		if (c->side == SEC)
+			expect_plain(&got, &c->t, pl, len);
+		else
+			expect_secure(&got, &c->t, c->client, pl, len);
+	}
+	for (k = 0; k < CASES; k++)
+		dp_srtp_ctx_free(cs[k].client);
 	rig_down(&r);
 }
 
