@@ -754,8 +754,9 @@ sender_try(struct ctl_keys *k, const struct kept *kp, const struct dp_punt_info 
 
 	memset(sp, 0, sizeof(*sp));
 	memset(&m, 0, sizeof(m));
-	if (len > sizeof(k->scratch) || keys_id_purpose(keys_id_get(p->mki + 4)) != 0)
-		return 1;	/* too big to be ours; a GUK-ID carries tag 0 */
+	if (len > sizeof(k->scratch) || len > DP_FIRST_MAX ||
+	    keys_id_purpose(keys_id_get(p->mki + 4)) != 0)
+		return 1;	/* too big to be ours or to prime a stream; a GUK-ID carries tag 0 */
 	(void)sodium_mprotect_readonly(kp->sec);
 	rc = mikey_mcptt_gmk(&m, kp->sec->gmk, keys_id_get(kp->id), keys_id_get(p->mki + 4),
 			     kp->sec->rand, kp->sec->rand_len, pi->salt_len);

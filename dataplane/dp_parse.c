@@ -6,6 +6,7 @@
  * RFC 791 (IHL, MF, fragment offset), RFC 8200 §4 (extension headers),
  * RFC 768, RFC 5761 §4 (RTP/RTCP demultiplexing), TS 24.380 §8.1.2.
  */
+#include <stdbool.h>
 #include <string.h>
 
 #include "dp_parse.h"
@@ -101,6 +102,7 @@ parse_ipv6(const uint8_t *f, uint32_t len, struct dp_pkt *o, uint32_t *end)
 {
 	const uint8_t *ip = f + o->l3_off;
 	uint32_t off, plen;
+	bool lost = false;	/* a routing header whose destination we cannot read */
 	uint8_t nh;
 
 	if (len - o->l3_off < 40 || (ip[0] >> 4) != 6)
@@ -132,12 +134,15 @@ parse_ipv6(const uint8_t *f, uint32_t len, struct dp_pkt *o, uint32_t *end)
 			 * here: never guessed, never forwarded.
 			 */
 			if ((f[off + 2] != RH_MOBILE && f[off + 2] != RH_SEGMENT) || f[off + 1] < 2)
-				return DP_CLASS_MALFORMED;
-			o->dst_off = (uint16_t)(off + 8);
+				lost = true;	/* only UDP needs it: the rest, by policy */
+			else
+				o->dst_off = (uint16_t)(off + 8);
 		}
 		nh = f[off];
 		off += 8u * (f[off + 1] + 1u);
 	}
+	if (lost)
+		return DP_CLASS_MALFORMED;
 	memcpy(o->daddr, f + o->dst_off, 16);
 	o->l4_off = (uint16_t)off;
 	return DP_CLASS_UDP;

@@ -45,7 +45,9 @@ struct dp_pkt {
 	uint32_t ssrc;		/* RTP SSRC or RTCP sender SSRC, host order (RTP/RTCP/FLOOR) */
 	uint16_t dst_off;	/* IPv6: the final destination's 16 octets (RFC 8200 §8.1: the
 				   header's, or a routing header's last hop) */
-	uint8_t daddr[16];	/* final destination address; IPv4 as ::ffff:a.b.c.d */
+	uint8_t daddr[16];	/* destination address (IPv6: the final one, above); IPv4 as
+				   ::ffff:a.b.c.d, the header's (source-route options are
+				   not followed) */
 };
 
 /*

@@ -7,6 +7,7 @@
  * start (managers).
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -187,6 +188,9 @@ mgr_init(struct nat_thread *t)
 	return 0;
 }
 
+/* Threads that made a manager so far: each one's burst counts start 2^40 apart. */
+static _Atomic uint64_t thread_serial;
+
 struct nat_thread *
 nat_thread_slow(void)
 {
@@ -198,6 +202,15 @@ nat_thread_slow(void)
 	if (t == NULL)
 		return NULL;
 	memset(t, 0, sizeof(*t));
+	/*
+	 * A stream's snapshot says which burst took it (snap_gen against gen).
+	 * A context may be worked on two threads one after the other (a learnt
+	 * stream, primed with its first packet by the control thread, then its
+	 * worker's): a count that started at 0 on both would let one thread's
+	 * old snapshot pass for the other's, and a failed packet restore a
+	 * stream from a slot holding another stream's state. Distinct ranges.
+	 */
+	t->gen = (atomic_fetch_add(&thread_serial, 1) + 1) << 40;
 	if (mgr_init(t) < 0) {
 		thread_free(t);
 		return NULL;

@@ -430,7 +430,9 @@ Test(dataplane_dp_mcpxd, dpdk_telemetry_client_reads_the_counters)
 		json_decref(j);
 		j = telemetry_client(client, fp, "/mcpx/counters");
 		c = json_object_get(json_object_get(j, "/mcpx/counters"), "total");
-		if (json_integer_value(json_object_get(c, "rx")) == 5)
+		/* rx is counted before the burst's verdicts: wait for both */
+		if (json_integer_value(json_object_get(c, "rx")) == 5 &&
+		    json_integer_value(json_object_get(c, "pass")) == 5)
 			break;
 		usleep(100 * 1000);
 	}

@@ -99,6 +99,8 @@ Test(dataplane_dp_parse, routing_header_final_destination)
 	cr_assert_eq(parse_exact(f, len, &p), DP_CLASS_MALFORMED);
 	f[rh + 2] = 0;		/* type 0, deprecated */
 	cr_assert_eq(parse_exact(f, len, &p), DP_CLASS_MALFORMED);
+	f[rh] = 6;		/* not UDP behind it: the policy's, as any TCP */
+	cr_assert_eq(dp_parse(f, len, &p), DP_CLASS_OTHER);
 }
 
 Test(dataplane_dp_parse, ethernet_padding_is_not_payload)

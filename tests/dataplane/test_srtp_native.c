@@ -7,6 +7,7 @@
  * state size; and bursts whose packets depend on each other.
  * Vectors are data: tests/vectors/srtp-rfc3711.json, srtp-gcm-rfc7714.json.
  */
+#include <pthread.h>
 #include <stdalign.h>
 #include <stdlib.h>
 #include <string.h>
@@ -460,4 +461,98 @@ Test(dataplane_srtp_native, burst_verdicts_as_one_at_a_time)
 		dp_srtp_ctx_free(tx);
 		dp_srtp_ctx_free(rx);
 	}
+}
+
+/* ---- a context used on two threads, one after the other ----------------- */
+
+struct two_threads {
+	struct dp_srtp_ctx *rx;
+	uint8_t pk[4][256];
+	uint32_t len[4];
+	enum dp_verdict v[3];
+};
+
+static uint32_t
+cm_rtp(uint8_t *b, uint16_t seq)
+{
+	unsigned int i;
+
+	memset(b, 0, 72);
+	b[0] = 0x80;
+	b[1] = 0x60;
+	b[2] = (uint8_t)(seq >> 8);
+	b[3] = (uint8_t)seq;
+	b[8] = 0x11;
+	b[9] = 0x22;
+	b[10] = 0x33;
+	b[11] = 0x44;
+	for (i = 12; i < 72; i++)
+		b[i] = (uint8_t)(i + seq);
+	return 72;
+}
+
+static void *
+second_thread(void *arg)
+{
+	struct two_threads *x = arg;
+	static const unsigned int order[3] = {2, 1, 3};	/* forged, replay, good */
+	uint8_t b[256];
+	unsigned int i;
+
+	for (i = 0; i < 3; i++) {
+		uint32_t l = x->len[order[i]];
+
+		memcpy(b, x->pk[order[i]], l);
+		x->v[i] = dp_srtp_process(x->rx, b, &l, sizeof(b));
+	}
+	return NULL;
+}
+
+/*
+ * The control thread primes a learnt stream with its first packet
+ * (dp_stream_spec.first); the owner worker then works it. An AES-CM burst
+ * with a failure restores the stream from the snapshot its thread took: one
+ * taken on the other thread, under the same burst count, must not pass for
+ * this thread's. Each thread's first burst here is its count 1.
+ */
+Test(dataplane_srtp_native, a_context_primed_on_one_thread_keeps_its_replay_state_on_another)
+{
+	static struct two_threads x;
+	struct dp_srtp_params p;
+	struct dp_srtp_ctx *tx;
+	pthread_t th;
+	uint8_t b[256];
+	uint32_t l;
+	unsigned int i, s;
+
+	memset(&p, 0, sizeof(p));
+	p.profile = DP_SRTP_AES_CM_128_HMAC_SHA1_80;
+	p.proto = DP_SRTP_PROTO_RTP;
+	p.ssrc = 0x11223344;
+	p.mki_len = 8;
+	memcpy(p.mki, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
+	for (i = 0; i < 16; i++)
+		p.master_key[i] = (uint8_t)(i + 1);
+	for (i = 0; i < 14; i++)
+		p.master_salt[i] = (uint8_t)(i + 7);
+	p.dir = DP_SRTP_DIR_PROTECT;
+	cr_assert_eq(dp_srtp_ctx_new(&tx, DP_SRTP_BACKEND_LIBSRTP, &p), 0);
+	for (s = 1; s <= 3; s++) {
+		x.len[s] = cm_rtp(x.pk[s], (uint16_t)s);
+		cr_assert_eq(dp_srtp_process(tx, x.pk[s], &x.len[s], 256), DP_V_FWD);
+	}
+	x.pk[2][x.len[2] - 1] ^= 1;	/* a bad tag */
+	p.dir = DP_SRTP_DIR_UNPROTECT;
+	cr_assert_eq(dp_srtp_ctx_new(&x.rx, DP_SRTP_BACKEND_NATIVE, &p), 0);
+	memcpy(b, x.pk[1], x.len[1]);
+	l = x.len[1];
+	cr_assert_eq(dp_srtp_process(x.rx, b, &l, sizeof(b)), DP_V_FWD, "primed here");
+	cr_assert_eq(pthread_create(&th, NULL, second_thread, &x), 0);
+	cr_assert_eq(pthread_join(th, NULL), 0);
+	cr_assert_eq(x.v[0], DP_V_DROP_AUTH);
+	cr_assert_eq(x.v[1], DP_V_DROP_REPLAY, "the primed packet again: %d", x.v[1]);
+	cr_assert_eq(x.v[2], DP_V_FWD);
+	dp_srtp_ctx_free(x.rx);
+	dp_srtp_ctx_free(tx);
+	sodium_memzero(&p, sizeof(p));
 }
