@@ -363,7 +363,6 @@ dp_start(struct dp *dp)
 		atomic_store(&dp->w[i]->state, 1);
 		if (rte_eal_remote_launch(dp_worker_main, dp->w[i], dp->w[i]->lcore) != 0) {
 			DP_LOG(ERR, "lcore %u busy", dp->w[i]->lcore);
-			atomic_store(&dp->w[i]->state, 0);
 			/*
 			 * The launched ones drain until every worker is past its
 			 * last RX: the others never will be, so count them now.

@@ -132,13 +132,67 @@ hex(char *out, const uint8_t *b, size_t n)
 	sodium_bin2hex(out, 2 * n + 1, b, n);
 }
 
+/* A run's files: the capture in, an empty one, both outputs, the streams file, the log. */
+struct run_dir {
+	char dir[32], in[64], empty[64], out_s[64], out_p[64], streams[64], log[64];
+};
+
+static void
+run_dir_make(struct run_dir *d)
+{
+	snprintf(d->dir, sizeof(d->dir), "/tmp/mcpx-runXXXXXX");
+	cr_assert_not_null(mkdtemp(d->dir));
+	snprintf(d->in, sizeof(d->in), "%s/in.pcap", d->dir);
+	snprintf(d->empty, sizeof(d->empty), "%s/empty.pcap", d->dir);
+	snprintf(d->out_s, sizeof(d->out_s), "%s/secure-out.pcap", d->dir);
+	snprintf(d->out_p, sizeof(d->out_p), "%s/plain-out.pcap", d->dir);
+	snprintf(d->streams, sizeof(d->streams), "%s/streams.json", d->dir);
+	snprintf(d->log, sizeof(d->log), "%s/log", d->dir);
+	pcap_write(d->empty, &(struct cap){0});
+}
+
+/* Gone with whatever the run left in it. */
+static void
+run_dir_remove(const struct run_dir *d)
+{
+	unlink(d->in);
+	unlink(d->empty);
+	unlink(d->out_s);
+	unlink(d->out_p);
+	unlink(d->streams);
+	unlink(d->log);
+	rmdir(d->dir);
+}
+
+/* An AEAD_AES_128_GCM stream's params: keys patterned from |seed|, an 8-octet MKI, RCCm3. */
+static struct dp_srtp_params
+gcm_params(unsigned int dir, uint8_t seed, const char *mki, uint32_t ssrc)
+{
+	struct dp_srtp_params p;
+	unsigned int i;
+
+	memset(&p, 0, sizeof(p));
+	p.profile = DP_SRTP_AEAD_AES_128_GCM;
+	p.dir = dir;
+	for (i = 0; i < 16; i++)
+		p.master_key[i] = (uint8_t)(i * 9 + seed);
+	for (i = 0; i < 12; i++)
+		p.master_salt[i] = (uint8_t)(i * 5 + seed + 1);
+	memcpy(p.mki, mki, 8);
+	p.mki_len = 8;
+	p.ssrc = ssrc;
+	p.rcc_r = 1;
+	return p;
+}
+
 Test(dataplane_dp_mcpxd, pcap_mode_decrypts_a_recorded_call)
 {
-	char dir[] = "/tmp/mcpx-pcapXXXXXX", in[128], empty[128], out_s[128], out_p[128],
-	     streams[128], log[128], vdev0[512], vdev1[512], prefix[64];
+	struct run_dir d;
+	char *in = d.in, *empty = d.empty, *out_s = d.out_s, *out_p = d.out_p,
+	     *streams = d.streams, *log = d.log, vdev0[512], vdev1[512], prefix[64];
 	struct dp_srtp_params p, q;
 	struct dp_srtp_ctx *tx, *ftx;
-	struct cap inc = {0}, want = {0}, got, none = {0};
+	struct cap inc = {0}, want = {0}, got;
 	char k1[65], s1[29], m1[17], k2[65], s2[29], m2[9];
 	uint8_t pl[512], b[2048];
 	struct tf t, tfl;
@@ -148,26 +202,10 @@ Test(dataplane_dp_mcpxd, pcap_mode_decrypts_a_recorded_call)
 
 	cr_assert(sodium_init() >= 0);
 	cr_assert_eq(dp_srtp_global_init(), 0);
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(in, sizeof(in), "%s/in.pcap", dir);
-	snprintf(empty, sizeof(empty), "%s/empty.pcap", dir);
-	snprintf(out_s, sizeof(out_s), "%s/secure-out.pcap", dir);
-	snprintf(out_p, sizeof(out_p), "%s/plain-out.pcap", dir);
-	snprintf(streams, sizeof(streams), "%s/streams.json", dir);
-	snprintf(log, sizeof(log), "%s/log", dir);
+	run_dir_make(&d);
 
 	/* The recorded call: group media (GCM, RCCm3, GMK-ID||GUK-ID) and floor control (CSK-ID). */
-	memset(&p, 0, sizeof(p));
-	p.profile = DP_SRTP_AEAD_AES_128_GCM;
-	p.dir = DP_SRTP_DIR_PROTECT;
-	for (i = 0; i < 16; i++)
-		p.master_key[i] = (uint8_t)(i * 9 + 1);
-	for (i = 0; i < 12; i++)
-		p.master_salt[i] = (uint8_t)(i * 5 + 2);
-	memcpy(p.mki, "\x0d\xf9\xbc\x39\x06\xa1\x2a\xea", 8);
-	p.mki_len = 8;
-	p.ssrc = 0x11223344;
-	p.rcc_r = 1;
+	p = gcm_params(DP_SRTP_DIR_PROTECT, 1, "\x0d\xf9\xbc\x39\x06\xa1\x2a\xea", 0x11223344);
 	q = p;
 	q.proto = DP_SRTP_PROTO_RTCP;
 	q.rcc_r = 0;
@@ -202,7 +240,6 @@ Test(dataplane_dp_mcpxd, pcap_mode_decrypts_a_recorded_call)
 	inc.len[inc.n] = inc.len[2];
 	inc.n++;
 	pcap_write(in, &inc);
-	pcap_write(empty, &none);
 
 	hex(k1, p.master_key, 16);
 	hex(s1, p.master_salt, 12);
@@ -245,13 +282,7 @@ Test(dataplane_dp_mcpxd, pcap_mode_decrypts_a_recorded_call)
 	dp_srtp_ctx_free(tx);
 	dp_srtp_ctx_free(ftx);
 	dp_srtp_global_fini();
-	unlink(in);
-	unlink(empty);
-	unlink(out_s);
-	unlink(out_p);
-	unlink(streams);
-	unlink(log);
-	rmdir(dir);
+	run_dir_remove(&d);
 }
 
 /*
@@ -263,8 +294,9 @@ Test(dataplane_dp_mcpxd, pcap_mode_decrypts_a_recorded_call)
  */
 Test(dataplane_dp_mcpxd, pcap_mode_protects_a_plain_capture)
 {
-	char dir[] = "/tmp/mcpx-pcpXXXXXX", in[128], empty[128], out_s[128], out_p[128],
-	     streams[128], log[128], vdev0[512], vdev1[512], prefix[64];
+	struct run_dir d;
+	char *in = d.in, *empty = d.empty, *out_s = d.out_s, *out_p = d.out_p,
+	     *streams = d.streams, *log = d.log, vdev0[512], vdev1[512], prefix[64];
 	struct dp_srtp_params p;
 	struct dp_srtp_ctx *rx[2];
 	struct cap inc = {0}, got;
@@ -277,25 +309,8 @@ Test(dataplane_dp_mcpxd, pcap_mode_protects_a_plain_capture)
 
 	cr_assert(sodium_init() >= 0);
 	cr_assert_eq(dp_srtp_global_init(), 0);
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(in, sizeof(in), "%s/plain-in.pcap", dir);
-	snprintf(empty, sizeof(empty), "%s/empty.pcap", dir);
-	snprintf(out_s, sizeof(out_s), "%s/secure-out.pcap", dir);
-	snprintf(out_p, sizeof(out_p), "%s/plain-out.pcap", dir);
-	snprintf(streams, sizeof(streams), "%s/streams.json", dir);
-	snprintf(log, sizeof(log), "%s/log", dir);
-
-	memset(&p, 0, sizeof(p));
-	p.profile = DP_SRTP_AEAD_AES_128_GCM;
-	p.dir = DP_SRTP_DIR_UNPROTECT;
-	for (i = 0; i < 16; i++)
-		p.master_key[i] = (uint8_t)(i * 7 + 3);
-	for (i = 0; i < 12; i++)
-		p.master_salt[i] = (uint8_t)(i * 3 + 1);
-	memcpy(p.mki, "\x0d\xf9\xbc\x40\x01\x02\x03\x04", 8);
-	p.mki_len = 8;
-	p.ssrc = 0x0a0b0c0d;
-	p.rcc_r = 1;
+	run_dir_make(&d);
+	p = gcm_params(DP_SRTP_DIR_UNPROTECT, 3, "\x0d\xf9\xbc\x40\x01\x02\x03\x04", 0x0a0b0c0d);
 	for (m = 0; m < 2; m++) {
 		cr_assert_eq(dp_srtp_ctx_new(&rx[m], DP_SRTP_BACKEND_LIBSRTP, &p), 0);
 		tf_default(&t[m], false, 6000);
@@ -311,7 +326,6 @@ Test(dataplane_dp_mcpxd, pcap_mode_protects_a_plain_capture)
 	inc.len[inc.n] = tf_arp(inc.b[inc.n]);
 	inc.n++;
 	pcap_write(in, &inc);
-	pcap_write(empty, &(struct cap){0});
 
 	hex(k1, p.master_key, 16);
 	hex(s1, p.master_salt, 12);
@@ -359,13 +373,7 @@ Test(dataplane_dp_mcpxd, pcap_mode_protects_a_plain_capture)
 		dp_srtp_ctx_free(rx[m]);
 	sodium_memzero(&p, sizeof(p));
 	dp_srtp_global_fini();
-	unlink(in);
-	unlink(empty);
-	unlink(out_s);
-	unlink(out_p);
-	unlink(streams);
-	unlink(log);
-	rmdir(dir);
+	run_dir_remove(&d);
 }
 
 /* One reply of DPDK's telemetry client (|cmd| on its stdin) against |prefix|, or NULL. */
@@ -396,8 +404,9 @@ Test(dataplane_dp_mcpxd, dpdk_telemetry_client_reads_the_counters)
 {
 	const char *client = getenv("MCPX_TELEMETRY_CLIENT") ? getenv("MCPX_TELEMETRY_CLIENT")
 							      : "/usr/bin/dpdk-telemetry.py";
-	char dir[] = "/tmp/mcpx-telXXXXXX", in[128], empty[128], log[128], vdev0[512],
-	     vdev1[512], prefix[96], fp[64];
+	struct run_dir d;
+	char *in = d.in, *empty = d.empty, *log = d.log, vdev0[512], vdev1[512], prefix[96],
+	     fp[64];
 	struct cap inc = {0};
 	json_t *j = NULL, *c = NULL;
 	unsigned int i;
@@ -406,14 +415,10 @@ Test(dataplane_dp_mcpxd, dpdk_telemetry_client_reads_the_counters)
 
 	cr_assert_eq(access(client, R_OK), 0,
 		     "%s: DPDK's telemetry client (Debian package dpdk-dev) is missing", client);
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(in, sizeof(in), "%s/in.pcap", dir);
-	snprintf(empty, sizeof(empty), "%s/empty.pcap", dir);
-	snprintf(log, sizeof(log), "%s/log", dir);
+	run_dir_make(&d);
 	for (i = 0; i < 5; i++)
 		inc.len[inc.n++] = tf_arp(inc.b[i]);
 	pcap_write(in, &inc);
-	pcap_write(empty, &(struct cap){0});
 	snprintf(fp, sizeof(fp), "mcpxt%d", (int)getpid());
 	snprintf(prefix, sizeof(prefix), "--file-prefix=%s", fp);
 	snprintf(vdev0, sizeof(vdev0), "--vdev=net_pcap0,rx_pcap=%s,tx_pcap=/dev/null", in);
@@ -445,10 +450,7 @@ Test(dataplane_dp_mcpxd, dpdk_telemetry_client_reads_the_counters)
 	cr_assert_eq(json_integer_value(json_object_get(
 			     json_object_get(json_object_get(j, "/mcpx/counters"), "port0"), "rx")), 5);
 	json_decref(j);
-	unlink(in);
-	unlink(empty);
-	unlink(log);
-	rmdir(dir);
+	run_dir_remove(&d);
 }
 
 Test(dataplane_dp_mcpxd, bad_options_are_named)
