@@ -548,12 +548,45 @@ line_ns(size_t bytes, uint64_t n)
 	       (double)n;
 }
 
+/* One row's figures; line_ns, lines and the burst figures negative where not measured. */
+struct result {
+	double mpps, core, gen, loss;
+	double line_ns;		/* a random line of this machine's memory */
+	double lines;		/* the extra time a packet takes over 1 stream, in those */
+	double burst_ns[3];	/* ns a packet of the worker's full bursts: p10, p50, p90 */
+};
+
+static const double burst_q[3] = {0.10, 0.50, 0.90};
+
+/*
+ * The percentiles of the worker's cost a packet over its full bursts
+ * (dp_worker_cost_hist), in ns; -1 when it had none.
+ */
+static void
+burst_percentiles(struct dp *dp, double ns[3])
+{
+	static struct dp_cost_hist h;
+	uint64_t total = 0, acc = 0;
+	unsigned int b, q = 0;
+
+	ns[0] = ns[1] = ns[2] = -1;
+	if (dp_worker_cost_hist(dp, 0, &h) != 0)
+		return;
+	for (b = 0; b < DP_COST_BUCKETS; b++)
+		total += h.bursts[b];
+	for (b = 0; b < DP_COST_BUCKETS && q < 3 && total != 0; b++) {
+		acc += h.bursts[b];
+		while (q < 3 && (double)acc >= burst_q[q] * (double)total)
+			ns[q++] = (double)b * 1e9 / (double)rte_get_tsc_hz();
+	}
+}
+
 #define LINE_MIN_STREAMS 10000
 /* Octets a stream where the allocator cannot say (plain builds report 2.3 to 3.6 KiB). */
 #define STATE_GUESS 3072
 
 static double
-measure(unsigned int be, struct gen *g, double *loss, double *core, double *line)
+measure(unsigned int be, struct gen *g, struct result *r)
 {
 	size_t heap0 = heap_used();
 	struct dp_config cfg;
@@ -574,7 +607,6 @@ measure(unsigned int be, struct gen *g, double *loss, double *core, double *line
 	rc = dp_new(&dp, &cfg);
 	if (rc == 0)
 		rc = install(dp, g);
-	*line = -1;
 	if (rc == 0 && g->streams >= LINE_MIN_STREAMS) {
 		size_t state = heap_used() - heap0;
 
@@ -584,7 +616,7 @@ measure(unsigned int be, struct gen *g, double *loss, double *core, double *line
 		if (getenv("BENCH_DEBUG") != NULL)
 			fprintf(stderr, "  state %zu octets, %zu a stream\n", state,
 				state / g->streams);
-		*line = line_ns(line_region(state), 4000000);
+		r->line_ns = line_ns(line_region(state), 4000000);
 	}
 	if (rc == 0)
 		rc = dp_start(dp);
@@ -597,7 +629,7 @@ measure(unsigned int be, struct gen *g, double *loss, double *core, double *line
 	dp_stop(dp);
 	rings_drain();
 	dp_counters_total(dp, &c);
-	*loss = sent ? 1.0 - (double)c.v[DP_V_FWD] / (double)sent : 0;
+	r->loss = sent ? 1.0 - (double)c.v[DP_V_FWD] / (double)sent : 0;
 	if (getenv("BENCH_DEBUG") != NULL) {
 		unsigned int v;
 
@@ -610,20 +642,14 @@ measure(unsigned int be, struct gen *g, double *loss, double *core, double *line
 	}
 	mpps = (double)c.v[DP_V_FWD] / secs / 1e6;
 	/* The worker's own rate: packets over the cycles of the loops that had work. */
-	*core = c.busy_cycles ? (double)c.v[DP_V_FWD] /
-				((double)c.busy_cycles / (double)rte_get_tsc_hz()) / 1e6 : 0;
+	r->core = c.busy_cycles ? (double)c.v[DP_V_FWD] /
+				  ((double)c.busy_cycles / (double)rte_get_tsc_hz()) / 1e6 : 0;
+	burst_percentiles(dp, r->burst_ns);
 	dp_free(dp);
 	return mpps;
 }
 
 /* ---- main -------------------------------------------------------------- */
-
-/* One row's figures; line_ns and lines negative where not measured. */
-struct result {
-	double mpps, core, gen, loss;
-	double line_ns;		/* a random line of this machine's memory */
-	double lines;		/* the extra time a packet takes over 1 stream, in those */
-};
 
 static void
 json_row(FILE *f, const char *backend, const char *profile, unsigned int payload,
@@ -634,6 +660,9 @@ json_row(FILE *f, const char *backend, const char *profile, unsigned int payload
 		"\"mpps\":%.3f,\"worker_busy_mpps\":%.3f,\"generator_mpps\":%.3f,"
 		"\"not_fwd\":%.4f",
 		backend, profile, payload, op, streams, r->mpps, r->core, r->gen, r->loss);
+	if (r->burst_ns[1] >= 0)
+		fprintf(f, ",\"burst_ns_p10\":%.1f,\"burst_ns_p50\":%.1f,\"burst_ns_p90\":%.1f",
+			r->burst_ns[0], r->burst_ns[1], r->burst_ns[2]);
 	if (r->line_ns >= 0)
 		fprintf(f, ",\"line_ns\":%.1f", r->line_ns);
 	if (r->lines >= 0)
@@ -668,6 +697,10 @@ print_row(const char *backend, const char *profile, unsigned int payload, const 
 	} else {
 		printf("%-8s %-24s %7u %-9s %9" PRIu32 " %8.3f %9.3f %10.3f %8.4f", backend,
 		       profile, payload, op, streams, r->mpps, r->core, r->gen, r->loss);
+		if (r->burst_ns[1] >= 0)
+			printf(" %6.1f %6.1f", r->burst_ns[1], r->burst_ns[0]);
+		else
+			printf(" %6s %6s", "-", "-");
 		if (r->line_ns >= 0)
 			printf(" %7.1f", r->line_ns);
 		if (r->lines >= 0)
@@ -712,7 +745,7 @@ row(unsigned int be, unsigned int profile, unsigned int payload, uint32_t stream
 {
 	struct gen g = {.dir = dir, .profile = profile, .payload = payload, .streams = streams,
 			.packets = packets};
-	struct result r = {.line_ns = -1, .lines = -1};
+	struct result r = {.line_ns = -1, .lines = -1, .burst_ns = {-1, -1, -1}};
 	double *base;
 
 	rows_run++;
@@ -723,7 +756,7 @@ row(unsigned int be, unsigned int profile, unsigned int payload, uint32_t stream
 		return -1;
 	}
 	r.gen = gen_alone(&g, RTE_MIN(packets, 200000));
-	r.mpps = measure(be, &g, &r.loss, &r.core, &r.line_ns);
+	r.mpps = measure(be, &g, &r);
 	base = one_stream_ns(be, profile, payload, dir, streams == 1);
 	if (streams == 1 && base != NULL)
 		*base = r.core > 0 ? 1e3 / r.core : 0;
@@ -966,11 +999,14 @@ main(int argc, char **argv)
 		       "busy cycles (loops that moved a packet), what its core does when it is fed\n"
 		       "line ns (%u streams and up): a random cache line of this machine's memory, "
 		       "32 in flight, over a region the size of the row's state; lines: the "
-		       "worker's extra ns a packet over its 1-stream row, in those\n\n",
-		       LINE_MIN_STREAMS);
-		printf("%-8s %-24s %7s %-9s %9s %8s %9s %10s %8s %7s %9s\n", "backend", "profile",
-		       "payload", "op", "streams", "Mpps", "busy Mpps", "gen Mpps", "not_fwd",
-		       "line ns", "lines");
+		       "worker's extra ns a packet over its 1-stream row, in those\n"
+		       "p50, p10: ns a packet of the worker's full bursts (%u packets in one loop), "
+		       "median and 10th percentile: its own cost, apart from the moments its core "
+		       "was taken from it\n\n",
+		       LINE_MIN_STREAMS, DP_BURST);
+		printf("%-8s %-24s %7s %-9s %9s %8s %9s %10s %8s %6s %6s %7s %9s\n", "backend",
+		       "profile", "payload", "op", "streams", "Mpps", "busy Mpps", "gen Mpps",
+		       "not_fwd", "p50", "p10", "line ns", "lines");
 	}
 	if (json)
 		json_ceiling(stdout, &ceil);

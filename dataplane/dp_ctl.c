@@ -94,7 +94,8 @@ zalloc(size_t n)
 static int
 port_setup(struct dp *dp, unsigned int idx)
 {
-	const uint64_t ck = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+	/* The IPv4 header checksum is always updated in software (fix_headers). */
+	const uint64_t ck = RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
 	uint16_t pid = dp->port_id[idx], rxd = dp->cfg.rx_desc, txd = dp->cfg.tx_desc, q;
 	struct rte_eth_conf conf;
 	struct rte_eth_dev_info di;
@@ -1264,6 +1265,15 @@ dp_worker_counters_read(struct dp *dp, unsigned int worker, struct dp_worker_cou
 	if (dp == NULL || out == NULL || worker >= dp->n_workers)
 		return -DP_E_ARG;
 	*out = dp->w[worker]->c;
+	return 0;
+}
+
+int
+dp_worker_cost_hist(struct dp *dp, unsigned int worker, struct dp_cost_hist *out)
+{
+	if (dp == NULL || out == NULL || worker >= dp->n_workers)
+		return -DP_E_ARG;
+	*out = dp->w[worker]->cost;
 	return 0;
 }
 

@@ -143,6 +143,7 @@ struct dp_worker {
 	/* Counters: written by this worker only, read by anyone (64-bit: no torn reads). */
 	alignas(64) struct dp_worker_counters c;
 	struct dp_port_counters pc[DP_MAX_PORTS];
+	struct dp_cost_hist cost;		/* dp_worker_cost_hist: two lines touched a burst */
 
 	alignas(64) _Atomic uint64_t applied;	/* commands applied: the quiescent report */
 	_Atomic int state;			/* 0 idle, 1 running, 2 draining done */

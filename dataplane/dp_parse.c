@@ -70,6 +70,28 @@ dp_classify_payload(const uint8_t *pl, uint32_t len)
 	return len < RTP_MIN ? DP_CLASS_UDP : DP_CLASS_RTP;
 }
 
+/*
+ * |a| as ::ffff:a.b.c.d, in two 8-octet stores: the stream key is read from
+ * here in 8-octet words right after, and a word over several narrower stores
+ * (two 0xff octets, the address) cannot be forwarded from them; it waited
+ * for them to reach the cache.
+ */
+static inline void
+v4_mapped(uint8_t out[16], const uint8_t *a)
+{
+	uint64_t hi, lo = 0;
+	uint32_t v;
+
+	memcpy(&v, a, 4);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	hi = 0xffffull << 32 | v;
+#else
+	hi = 0xffff0000ull | (uint64_t)v << 32;
+#endif
+	memcpy(out, &lo, 8);
+	memcpy(out + 8, &hi, 8);
+}
+
 /* IPv4: returns the class so far (UDP to go on), and sets l4_off and the datagram end. */
 static enum dp_class
 parse_ipv4(const uint8_t *f, uint32_t len, struct dp_pkt *o, uint32_t *end)
@@ -84,9 +106,7 @@ parse_ipv4(const uint8_t *f, uint32_t len, struct dp_pkt *o, uint32_t *end)
 	if (ihl < 20 || tot < ihl || tot > len - o->l3_off)
 		return DP_CLASS_MALFORMED;
 	o->l3 = DP_L3_IPV4;
-	o->daddr[10] = 0xff;
-	o->daddr[11] = 0xff;
-	memcpy(o->daddr + 12, ip + 16, 4);
+	v4_mapped(o->daddr, ip + 16);
 	*end = o->l3_off + tot;
 	if ((be16(ip + 6) & 0x3fff) != 0)	/* MF set or a fragment offset */
 		return DP_CLASS_FRAG;

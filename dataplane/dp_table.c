@@ -7,49 +7,8 @@
  * degrades.
  */
 #include <string.h>
-#ifdef __SSE4_2__
-#include <nmmintrin.h>
-#endif
 
 #include "dp_table.h"
-
-static inline uint64_t
-mix64(uint64_t x)
-{
-	/* splitmix64's finaliser: every input bit reaches every output bit. */
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ull;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebull;
-	x ^= x >> 31;
-	return x;
-}
-
-/*
- * On every packet's path, so cheap: CRC32-C of the key's four words in two
- * independent chains (SSE4.2, 3 cycles an instruction; DPDK needs that CPU
- * anyway, -march=corei7, and dataplane/meson.build asks for it), one multiply
- * to join them. The four splitmix rounds it replaced were 8 % of a worker's
- * time at one stream; they stay for CPUs without the instruction.
- */
-uint32_t
-dp_key_hash(const struct dp_key *k)
-{
-#ifdef __SSE4_2__
-	uint64_t a = _mm_crc32_u64(0x9e3779b9u, k->w[0]), b = _mm_crc32_u64(0x7f4a7c15u, k->w[1]);
-
-	a = _mm_crc32_u64(a, k->w[2]);
-	b = _mm_crc32_u64(b, k->w[3]);
-	return (uint32_t)a ^ (uint32_t)((b * 0x9e3779b97f4a7c15ull) >> 32);
-#else
-	uint64_t h = mix64(k->w[0] ^ 0x9e3779b97f4a7c15ull);
-
-	h = mix64(h ^ k->w[1]);
-	h = mix64(h ^ k->w[2]);
-	h = mix64(h ^ k->w[3]);
-	return (uint32_t)(h ^ h >> 32);
-#endif
-}
 
 static inline uint32_t
 next_pow2(uint32_t v)
@@ -78,46 +37,6 @@ dp_table_init(struct dp_table *t, void *mem, uint32_t max_entries)
 	t->max = slots / 2;
 }
 
-void
-dp_key_secure(struct dp_key *k, unsigned int proto, const uint8_t *mki, unsigned int mki_len,
-	      uint32_t ssrc)
-{
-	memset(k, 0, sizeof(*k));
-	k->b[0] = DP_KEY_SECURE;
-	k->b[1] = (uint8_t)proto;
-	k->b[2] = (uint8_t)mki_len;
-	memcpy(k->b + 4, &ssrc, 4);
-	memcpy(k->b + 8, mki, mki_len > 8 ? 8 : mki_len);
-}
-
-void
-dp_key_plain(struct dp_key *k, unsigned int proto, const uint8_t addr[16], uint16_t port,
-	     uint32_t ssrc)
-{
-	memset(k, 0, sizeof(*k));
-	k->b[0] = DP_KEY_PLAIN;
-	k->b[1] = (uint8_t)proto;
-	memcpy(k->b + 2, &port, 2);
-	memcpy(k->b + 4, &ssrc, 4);
-	memcpy(k->b + 8, addr, 16);
-}
-
-void
-dp_key_id(struct dp_key *k, uint64_t id)
-{
-	memset(k, 0, sizeof(*k));
-	k->b[0] = DP_KEY_ID;
-	k->w[1] = id;
-}
-
-void
-dp_key_keyid(struct dp_key *k, const uint8_t key_id[4])
-{
-	memset(k, 0, sizeof(*k));
-	k->b[0] = DP_KEY_KEYID;
-	memcpy(k->b + 4, key_id, 4);
-}
-
 unsigned int
 dp_owner_secure(const uint8_t *mki, unsigned int mki_len, uint32_t ssrc, unsigned int n_workers)
 {
@@ -126,7 +45,7 @@ dp_owner_secure(const uint8_t *mki, unsigned int mki_len, uint32_t ssrc, unsigne
 	if (n_workers <= 1)
 		return 0;
 	dp_key_secure(&k, 0, mki, mki_len, ssrc);	/* MKI || SSRC: both protocols meet */
-	return (unsigned int)(mix64(dp_key_hash(&k) ^ 0x5bd1e995ull) % n_workers);
+	return (unsigned int)(dp_mix64(dp_key_hash(&k) ^ 0x5bd1e995ull) % n_workers);
 }
 
 unsigned int
@@ -134,7 +53,7 @@ dp_owner_id(uint64_t id, unsigned int n_workers)
 {
 	if (n_workers <= 1)
 		return 0;
-	return (unsigned int)(mix64(id ^ 0x5bd1e995ull) % n_workers);
+	return (unsigned int)(dp_mix64(id ^ 0x5bd1e995ull) % n_workers);
 }
 
 static inline bool

@@ -490,7 +490,7 @@ udp_cksum(uint64_t s)
 	return c == 0 ? 0xffff : c;	/* RFC 768: 0 means none */
 }
 
-/* RFC 791 / 8200 lengths, IPv4 header checksum, UDP length and checksum. */
+/* RFC 791 / 8200 lengths, IPv4 header checksum (updated), UDP length and checksum. */
 static void
 fix_headers(const struct dp *dp, struct rte_mbuf *m, const struct dp_pkt *p, uint32_t pl_len,
 	    unsigned int out_idx)
@@ -506,34 +506,37 @@ fix_headers(const struct dp *dp, struct rte_mbuf *m, const struct dp_pkt *p, uin
 	/* m->l2_len and l3_len only for the offload: they sit on the mbuf's second line. */
 	if (p->l3 == DP_L3_IPV4) {
 		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(f + p->l3_off);
-		uint16_t tot_be = rte_cpu_to_be_16((uint16_t)(l3_len + ulen)), hw[10];
-		uint64_t ipsum, addrs;
+		uint16_t tot_be = rte_cpu_to_be_16((uint16_t)(l3_len + ulen)), hc;
+		uint32_t sa, da;
 
+		/*
+		 * The header checksum is updated for the new length (RFC 1624
+		 * eqn. 3: HC' = ~(~HC + ~m + m')), not summed again, here and on
+		 * an offload port alike: a header that arrived corrupted leaves
+		 * still failing its checksum, never made to look whole. The
+		 * header's other words are not read at all.
+		 */
+		hc = (uint16_t)~csum_fold((uint16_t)~ip->hdr_checksum +
+					  (uint16_t)~ip->total_length + (uint64_t)tot_be);
 		if (ofl) {
 			m->l2_len = p->l3_off;
 			m->l3_len = l3_len;
 			u->dgram_len = ulen_be;
 			ip->total_length = tot_be;
-			ip->hdr_checksum = 0;
-			m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM |
-				       RTE_MBUF_F_TX_UDP_CKSUM;
+			ip->hdr_checksum = hc;
+			m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_UDP_CKSUM;
 			u->dgram_cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
 			return;
 		}
 		/* Every field read before any is written. */
-		memcpy(hw, ip, sizeof(hw));
+		memcpy(&sa, &ip->src_addr, 4);
+		memcpy(&da, &ip->dst_addr, 4);
 		memcpy(&ports, u, sizeof(ports));
-		addrs = (uint64_t)hw[6] + hw[7] + hw[8] + hw[9];
-		/* The header without its length (hw[1]) and checksum (hw[5]), then the new length. */
-		ipsum = (uint64_t)hw[0] + hw[2] + hw[3] + hw[4] + addrs + tot_be;
-		if (l3_len > sizeof(*ip))
-			ipsum = csum_add((const uint8_t *)ip + sizeof(*ip),
-					 l3_len - (uint32_t)sizeof(*ip), ipsum);
 		/* Pseudo-header (RFC 768), the UDP header with a zero checksum, the payload. */
-		sum = addrs + rte_cpu_to_be_16(IPPROTO_UDP) + ulen_be + ports + ulen_be;
+		sum = (uint64_t)sa + da + rte_cpu_to_be_16(IPPROTO_UDP) + ulen_be + ports + ulen_be;
 		sum = csum_add(f + p->pl_off, pl_len, sum);
 		ip->total_length = tot_be;
-		ip->hdr_checksum = (uint16_t)~csum_fold(ipsum);
+		ip->hdr_checksum = hc;
 		u->dgram_len = ulen_be;
 		u->dgram_cksum = udp_cksum(sum);
 	} else {
@@ -1039,6 +1042,16 @@ dp_worker_main(void *arg)
 		if (got != 0) {
 			w->c.busy_cycles += t1 - t0;	/* the whole loop, polls included */
 			w->c.busy_loops++;
+			if (got == DP_BURST) {
+				uint64_t c = (t1 - t0) / DP_BURST;	/* a shift */
+
+				if (likely(c < DP_COST_BUCKETS - 1)) {
+					w->cost.bursts[c]++;
+				} else {
+					w->cost.bursts[DP_COST_BUCKETS - 1]++;
+					w->cost.over += c;
+				}
+			}
 		}
 		t0 = t1;
 	}

@@ -338,6 +338,27 @@ dp_worker_counters_read(struct dp *dp, unsigned int worker, struct dp_worker_cou
 void
 dp_counters_total(struct dp *dp, struct dp_worker_counters *out);
 
+/*
+ * What a full burst costs the worker: bursts[c] counts its loops that moved
+ * exactly DP_BURST packets and took c TSC cycles a packet, from RX to TX (the
+ * last bucket: that many or more, their own sum in |over|). The busy rate (forwarded packets over
+ * busy_cycles) is a mean over every loop with work, so each moment the core
+ * was taken from the worker (an interrupt, another tenant of the host) moves
+ * it; the percentiles of this show the worker's own cost apart from those
+ * moments, and move far less between runs on a shared machine
+ * (docs/performance.md).
+ */
+#define DP_COST_BUCKETS 4096u
+
+struct dp_cost_hist {
+	uint64_t bursts[DP_COST_BUCKETS];	/* [c]: full bursts at c cycles a packet
+						   (floored); the last: that many or more */
+	uint64_t over;				/* the last bucket's cycles a packet, summed */
+};
+
+MUST_CHECK int
+dp_worker_cost_hist(struct dp *dp, unsigned int worker, struct dp_cost_hist *out);
+
 /* Keys refused because of a key's stream cap (dp_stream_add -> -DP_E_LIMIT). */
 uint64_t
 dp_streams_refused(struct dp *dp);

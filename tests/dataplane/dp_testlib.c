@@ -44,6 +44,24 @@ fold(uint32_t s)
 	return (uint16_t)~s;
 }
 
+uint16_t
+tf_get16(const uint8_t *p)
+{
+	return get16(p);
+}
+
+void
+tf_put16(uint8_t *p, uint16_t v)
+{
+	put16(p, v);
+}
+
+uint16_t
+tf_cksum(const uint8_t *p, uint32_t len)
+{
+	return fold(sum16(p, len, 0));
+}
+
 void
 tf_default(struct tf *t, bool ipv6, uint16_t dport)
 {
@@ -180,20 +198,13 @@ tf_arp(uint8_t *buf)
 	return 60;	/* padded to the Ethernet minimum */
 }
 
-int
-tf_nic_cksum(uint8_t *f, uint32_t len, uint32_t l2_len, uint32_t l3_len, bool ipv4)
+void
+tf_nic_udp_cksum(uint8_t *f, uint32_t len, uint32_t l2_len, uint32_t l3_len)
 {
 	uint32_t l4 = l2_len + l3_len;
-	uint16_t c;
+	uint16_t c = fold(sum16(f + l4, len - l4, 0));
 
-	if (ipv4) {
-		if (get16(f + l2_len + 10) != 0)
-			return -1;
-		put16(f + l2_len + 10, fold(sum16(f + l2_len, l3_len, 0)));
-	}
-	c = fold(sum16(f + l4, len - l4, 0));
 	put16(f + l4 + 6, c == 0 ? 0xffff : c);
-	return 0;
 }
 
 int

@@ -24,6 +24,15 @@ struct tf {
 	uint16_t frag;			/* IPv4 flags+offset field; IPv6: add a Fragment header if set */
 };
 
+/* Big-endian 16-bit fields, and the RFC 1071 checksum of |len| octets (the value a
+ * checksum field takes when it was 0 in them). */
+uint16_t
+tf_get16(const uint8_t *p);
+void
+tf_put16(uint8_t *p, uint16_t v);
+uint16_t
+tf_cksum(const uint8_t *p, uint32_t len);
+
 /* 10.0.0.1:4000 -> 10.0.0.2:|dport| (or fd00::1 -> fd00::2), UDP. */
 void
 tf_default(struct tf *t, bool ipv6, uint16_t dport);
@@ -49,13 +58,12 @@ int
 tf_verify(const uint8_t *f, uint32_t len, uint32_t *pl_off, uint32_t *pl_len);
 
 /*
- * What a NIC's checksum offload does to a frame sent with it (DPDK's
- * contract): the IPv4 header checksum over |l3_len| octets at |l2_len| (its
- * field must be 0: returns -1 otherwise), and the UDP checksum after them,
- * whose field holds the pseudo-header's sum. Returns 0.
+ * What a NIC's UDP checksum offload does to a frame sent with it (DPDK's
+ * contract): the UDP checksum after |l2_len| + |l3_len| octets of headers,
+ * whose field holds the pseudo-header's sum.
  */
-int
-tf_nic_cksum(uint8_t *f, uint32_t len, uint32_t l2_len, uint32_t l3_len, bool ipv4);
+void
+tf_nic_udp_cksum(uint8_t *f, uint32_t len, uint32_t l2_len, uint32_t l3_len);
 
 /* An RTP packet: 12-octet header, |plen| octets of payload patterned from |seq| and |tag|. */
 uint32_t

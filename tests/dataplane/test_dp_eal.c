@@ -197,6 +197,34 @@ dir_case_install(struct rig *r, struct dir_case *c, unsigned int n, unsigned int
 	}
 }
 
+/* A case's frame as it goes in: protected by its client (secure side) or plain. */
+static uint32_t
+dir_case_frame(uint8_t *f, const struct dir_case *c, const uint8_t *pl, uint32_t len)
+{
+	return c->side == SEC ? protected_frame(f, &c->t, c->client, pl, len)
+			      : tf_build(f, &c->t, pl, len);
+}
+
+/* What must come out on the other side for it. */
+static void
+dir_case_expect(const struct frame *got, const struct dir_case *c, const uint8_t *pl,
+		uint32_t len)
+{
+	if (c->side == SEC)
+		expect_plain(got, &c->t, pl, len);
+	else
+		expect_secure(got, &c->t, c->client, pl, len);
+}
+
+static void
+dir_cases_free(struct dir_case *cs, unsigned int n)
+{
+	unsigned int k;
+
+	for (k = 0; k < n; k++)
+		dp_srtp_ctx_free(cs[k].client);
+}
+
 static void
 big_tables(struct dp_config *c)
 {
@@ -240,19 +268,13 @@ Test(dataplane_dp_eal, both_directions_every_profile_ip_version_and_vlan)
 			uint32_t len = payload(pl, c->p.proto, c->p.ssrc, (uint16_t)(100 + i),
 					       20 + 8 * k % 160 + (i & 1u)), fl;
 
-			if (c->side == SEC)
-				fl = protected_frame(f, &c->t, c->client, pl, len);
-			else
-				fl = tf_build(f, &c->t, pl, len);
+			fl = dir_case_frame(f, c, pl, len);
 			rig_send(&r, c->side, 0, f, fl);
 			sent[c->side]++;
 			/* Check each frame as it comes: one worker keeps the order. */
 			got = rig_recv(&r, !c->side, out, 1, 1, 2000);
 			cr_assert_eq(got, 1, "case %u packet %u: nothing came out", k, i);
-			if (c->side == SEC)
-				expect_plain(&out[0], &c->t, pl, len);
-			else
-				expect_secure(&out[0], &c->t, c->client, pl, len);
+			dir_case_expect(&out[0], c, pl, len);
 		}
 	rig_wait_verdicts(&r, sent[0] + sent[1], 2000);
 	{
@@ -264,8 +286,7 @@ Test(dataplane_dp_eal, both_directions_every_profile_ip_version_and_vlan)
 		cr_assert_eq(dp_port_counters_read(r.dp, 1, &pc), 0);
 		cr_assert_eq(pc.v[DP_V_FWD], sent[PLN]);
 	}
-	for (k = 0; k < n; k++)
-		dp_srtp_ctx_free(cs[k].client);
+	dir_cases_free(cs, n);
 	rig_down(&r);
 }
 
@@ -399,11 +420,12 @@ take(struct rig *r, unsigned int side)
 
 /*
  * On a port with TX checksum offload (a NIC; the rings have none, so the
- * test turns it on as dp_new would), the worker leaves the checksums to the
- * port: IPv4 header checksum 0, the UDP field holding the pseudo-header's
- * sum, l2_len/l3_len and the flags set. Doing what the NIC then does
- * (tf_nic_cksum) must give the exact frame the software path gives. An IPv6
- * packet with an extension header is summed in software: no flag asked.
+ * test turns it on as dp_new would), the worker leaves the UDP checksum to
+ * the port: the UDP field holding the pseudo-header's sum, l2_len/l3_len and
+ * the flags set. The IPv4 header checksum it updates itself (RFC 1624), so
+ * the port is not asked for it. Doing what the NIC then does (tf_nic_udp_cksum)
+ * must give the exact frame the software path gives. An IPv6 packet with an
+ * extension header is summed in software: no flag asked.
  */
 Test(dataplane_dp_eal, checksum_offload_asks_the_port_for_exactly_the_sums)
 {
@@ -443,26 +465,95 @@ Test(dataplane_dp_eal, checksum_offload_asks_the_port_for_exactly_the_sums)
 		m = take(&r, !c->side);
 		got.len = rte_pktmbuf_pkt_len(m);
 		memcpy(got.b, rte_pktmbuf_mtod(m, uint8_t *), got.len);
-		want = v4 ? RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_UDP_CKSUM
-			  : RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_UDP_CKSUM;
+		want = (v4 ? RTE_MBUF_F_TX_IPV4 : RTE_MBUF_F_TX_IPV6) | RTE_MBUF_F_TX_UDP_CKSUM;
 		if (c->t.v6_ext) {
 			cr_assert_eq(m->ol_flags & (RTE_MBUF_F_TX_UDP_CKSUM | RTE_MBUF_F_TX_IPV6), 0,
 				     "case %u: an extension header is summed here", k);
 		} else {
 			cr_assert_eq(m->ol_flags & want, want, "case %u: flags", k);
+			cr_assert_eq(m->ol_flags & RTE_MBUF_F_TX_IP_CKSUM, 0,
+				     "case %u: the IPv4 header checksum is not the port's", k);
 			cr_assert_eq(m->l2_len, l2, "case %u", k);
 			cr_assert_eq(m->l3_len, l3, "case %u", k);
-			cr_assert_eq(tf_nic_cksum(got.b, got.len, l2, l3, v4), 0,
-				     "case %u: the IPv4 checksum field is left for the port", k);
+			tf_nic_udp_cksum(got.b, got.len, l2, l3);
 		}
 		rte_pktmbuf_free(m);
-		if (c->side == SEC)
-			expect_plain(&got, &c->t, pl, len);
-		else
-			expect_secure(&got, &c->t, c->client, pl, len);
+		dir_case_expect(&got, c, pl, len);
 	}
-	for (k = 0; k < CASES; k++)
-		dp_srtp_ctx_free(cs[k].client);
+	dir_cases_free(cs, CASES);
+	rig_down(&r);
+}
+
+/* ---- a corrupted IPv4 header stays corrupted -------------------------------- */
+
+static uint16_t
+ones_add(uint16_t a, uint16_t b)
+{
+	uint32_t s = (uint32_t)a + b;
+
+	return (uint16_t)((s & 0xffff) + (s >> 16));
+}
+
+/*
+ * An IPv4 header whose checksum arrived wrong (off by |d|, one's complement)
+ * leaves off by the same |d|, with software sums and with the port's UDP
+ * offload alike: the worker updates the checksum for the new length (RFC
+ * 1624) and never makes a damaged header look whole. Both directions, with
+ * and without options; everything but that field as usual.
+ */
+Test(dataplane_dp_eal, a_bad_ipv4_header_checksum_is_never_made_good)
+{
+	enum { CASES = 4 };
+	static struct dir_case cs[CASES];
+	const uint16_t d = 0x0101;
+	uint8_t pl[256], f[RIG_FRAME], want[RIG_FRAME];
+	unsigned int k, ofl;
+	struct frame got;
+	struct rig r;
+
+	rig_up(&r, 1, NULL);
+	for (k = 0; k < CASES; k++) {
+		struct dir_case *c = &cs[k];
+
+		tf_default(&c->t, false, MEDIA_PORT);
+		c->t.ip_opt_words = 2 * (k >> 1);
+		dir_case_install(&r, c, k, DP_SRTP_AEAD_AES_128_GCM, 0, k & 1, 0x73000000u + k,
+				 400 + k);
+	}
+	cr_assert_eq(dp_start(r.dp), 0);
+	for (ofl = 0; ofl < 2; ofl++) {
+		r.dp->tx_cksum_offload[0] = r.dp->tx_cksum_offload[1] = ofl;
+		for (k = 0; k < CASES; k++) {
+			struct dir_case *c = &cs[k];
+			uint32_t len = payload(pl, 0, c->p.ssrc, (uint16_t)(7 + ofl), 43), fl, l3;
+			uint32_t l2 = 14, ck = 14 + 10, off, sl;
+			struct rte_mbuf *m;
+
+			l3 = 20 + 4 * c->t.ip_opt_words;
+			fl = c->side == SEC ? protected_frame(f, &c->t, c->client, pl, len)
+					    : tf_build(f, &c->t, pl, len);
+			tf_put16(f + ck, ones_add(tf_get16(f + ck), d));
+			rig_send(&r, c->side, 0, f, fl);
+			m = take(&r, !c->side);
+			got.len = rte_pktmbuf_pkt_len(m);
+			memcpy(got.b, rte_pktmbuf_mtod(m, uint8_t *), got.len);
+			rte_pktmbuf_free(m);
+			if (ofl)
+				tf_nic_udp_cksum(got.b, got.len, l2, l3);
+			cr_assert_eq(tf_verify(got.b, got.len, &off, &sl), -2,
+				     "case %u offload %u: the header checksum came out right", k, ofl);
+			/* The right checksum for what came out, off by d as it came in. */
+			memcpy(want, got.b, got.len);
+			tf_put16(want + ck, 0);
+			tf_put16(want + ck, tf_cksum(want + l2, l3));
+			cr_assert_eq(tf_get16(got.b + ck), ones_add(tf_get16(want + ck), d),
+				     "case %u offload %u: %04x, right %04x", k, ofl,
+				     tf_get16(got.b + ck), tf_get16(want + ck));
+			tf_put16(got.b + ck, tf_get16(want + ck));
+			dir_case_expect(&got, c, pl, len);
+		}
+	}
+	dir_cases_free(cs, CASES);
 	rig_down(&r);
 }
 
@@ -524,8 +615,7 @@ Test(dataplane_dp_eal, ethernet_padding_never_comes_out)
 		}
 	}
 	rig_wait_verdicts(&r, sent, 2000);
-	for (k = 0; k < n; k++)
-		dp_srtp_ctx_free(cs[k].client);
+	dir_cases_free(cs, n);
 	rig_down(&r);
 }
 
@@ -751,6 +841,66 @@ Test(dataplane_dp_eal, mixed_burst_counted_by_reason)
 	rig_down(&r);
 }
 
+/* ---- the cost of a full burst (dp_worker_cost_hist) ------------------------- */
+
+/*
+ * The frames wait in the RX ring before the worker starts, so each of its
+ * loops takes exactly one full burst: the histogram holds one entry a loop,
+ * each the loop's cycles over DP_BURST (floored; the last bucket's own in
+ * |over|), and the loops' cycles are busy_cycles: the buckets bracket them.
+ */
+Test(dataplane_dp_eal, each_full_burst_is_timed_a_packet)
+{
+	enum { BURSTS = 64 };
+	static struct dp_cost_hist h;
+	struct dp_srtp_params p = mkparams(DP_SRTP_AEAD_AES_128_GCM, 0, DP_SRTP_DIR_PROTECT,
+					   0x45000000, 77);
+	uint8_t pl[256], f[RIG_FRAME];
+	uint64_t n = 0, lo;
+	struct dp_worker_counters c;
+	struct tf t;
+	struct rig r;
+	unsigned int i, b;
+
+	rig_up(&r, 1, NULL);
+	tf_default(&t, false, MEMBER_PORT);
+	install(&r, &p, 0, &t);
+	for (i = 0; i < BURSTS * DP_BURST; i++)
+		rig_send(&r, PLN, 0, f, tf_build(f, &t, pl, tf_rtp(pl, p.ssrc, (uint16_t)i, 60, 0)));
+	cr_assert_eq(dp_start(r.dp), 0);
+	rig_wait_verdicts(&r, BURSTS * DP_BURST, 5000);
+	cr_assert_eq(dp_worker_cost_hist(r.dp, 1, &h), -DP_E_ARG, "one worker only");
+	cr_assert_eq(dp_worker_cost_hist(r.dp, 0, NULL), -DP_E_ARG);
+	cr_assert_eq(dp_worker_cost_hist(r.dp, 0, &h), 0);
+	cr_assert_eq(dp_worker_counters_read(r.dp, 0, &c), 0);
+	cr_assert_eq(c.v[DP_V_FWD], BURSTS * DP_BURST);
+	cr_assert_eq(c.busy_loops, BURSTS, "each loop took one full burst");
+	lo = h.over * DP_BURST;
+	for (b = 0; b < DP_COST_BUCKETS; b++) {
+		n += h.bursts[b];
+		if (b < DP_COST_BUCKETS - 1)
+			lo += (uint64_t)b * DP_BURST * h.bursts[b];
+	}
+	cr_assert_eq(n, BURSTS, "one entry a full burst: %lu", (unsigned long)n);
+	cr_assert_geq(h.over, (DP_COST_BUCKETS - 1) * h.bursts[DP_COST_BUCKETS - 1]);
+	/* Each loop's cycles a packet, floored: the loops' cycles lose less than a burst each. */
+	cr_assert_leq(lo, c.busy_cycles, "buckets %lu over busy %lu", (unsigned long)lo,
+		      (unsigned long)c.busy_cycles);
+	cr_assert_lt(c.busy_cycles, lo + (uint64_t)BURSTS * DP_BURST, "buckets %lu, busy %lu",
+		     (unsigned long)lo, (unsigned long)c.busy_cycles);
+	/* A loop with fewer packets is not a full burst: not in the histogram. */
+	for (i = 0; i < 5; i++)
+		rig_send(&r, PLN, 0, f, tf_build(f, &t, pl, tf_rtp(pl, p.ssrc, (uint16_t)(9000 + i), 60, 0)));
+	rig_wait_verdicts(&r, BURSTS * DP_BURST + 5, 5000);
+	cr_assert_eq(dp_worker_counters_read(r.dp, 0, &c), 0);
+	cr_assert_gt(c.busy_loops, BURSTS);
+	cr_assert_eq(dp_worker_cost_hist(r.dp, 0, &h), 0);
+	for (n = 0, b = 0; b < DP_COST_BUCKETS; b++)
+		n += h.bursts[b];
+	cr_assert_eq(n, BURSTS, "a partial loop counted as a full burst");
+	rig_down(&r);
+}
+
 /* ---- two workers: RSS anywhere, every stream meets its owner ----------------- */
 
 Test(dataplane_dp_eal, two_workers_streams_meet_their_owner)
@@ -852,8 +1002,7 @@ Test(dataplane_dp_eal, two_workers_streams_meet_their_owner)
 		cr_assert_eq(dp_srtp_process(cs[k].client, out[i].b + off, &l, RIG_FRAME),
 			     DP_V_FWD);
 	}
-	for (k = 0; k < NS; k++)
-		dp_srtp_ctx_free(cs[k].client);
+	dir_cases_free(cs, NS);
 	rig_down(&r);
 }
 

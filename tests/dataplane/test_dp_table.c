@@ -83,6 +83,97 @@ Test(dataplane_dp_table, keys_of_each_kind_differ)
 	cr_assert(memcmp(&a, &b, sizeof(a)) != 0);
 }
 
+/* Key builders over memory of two patterns: equal results mean every word was written. */
+#define BOTH(k1, k2, call)                                                              \
+	do {                                                                              \
+		memset(&(k1), 0xaa, sizeof(k1));                                          \
+		memset(&(k2), 0x55, sizeof(k2));                                          \
+		{                                                                         \
+			struct dp_key *k_ = &(k1);                                        \
+			call;                                                             \
+			k_ = &(k2);                                                       \
+			call;                                                             \
+		}                                                                         \
+		cr_assert(memcmp(&(k1), &(k2), sizeof(k1)) == 0, "a word left unwritten"); \
+	} while (0)
+
+static bool
+same(const struct dp_key *a, const struct dp_key *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+/*
+ * Every octet of every field makes a different key (the words are built in
+ * registers, dp_table.h), the MKI's octets past its length do not, and no
+ * word is left to whatever the memory held.
+ */
+Test(dataplane_dp_table, every_field_of_a_key_counts)
+{
+	uint8_t mki[8] = {0x0d, 0xf9, 0xbc, 0x39, 5, 6, 7, 8}, m2[8];
+	uint8_t addr[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 0, 0, 2}, a2[16];
+	struct dp_key base, k, x;
+	unsigned int i, len, bit;
+
+	for (len = 0; len <= 8; len += 4) {
+		BOTH(base, x, dp_key_secure(k_, 0, mki, len, 0x11223344));
+		BOTH(k, x, dp_key_secure(k_, 1, mki, len, 0x11223344));
+		cr_assert(!same(&base, &k), "proto, MKI length %u", len);
+		for (bit = 0; bit < 32; bit++) {
+			BOTH(k, x, dp_key_secure(k_, 0, mki, len, 0x11223344 ^ (1u << bit)));
+			cr_assert(!same(&base, &k), "SSRC bit %u", bit);
+		}
+		for (i = 0; i < 8; i++) {
+			memcpy(m2, mki, 8);
+			m2[i] ^= 0x80;
+			BOTH(k, x, dp_key_secure(k_, 0, m2, len, 0x11223344));
+			cr_assert_eq(same(&base, &k), i >= len, "MKI octet %u, length %u", i, len);
+		}
+		if (len != 0) {
+			BOTH(k, x, dp_key_secure(k_, 0, mki, len - 4, 0x11223344));
+			cr_assert(!same(&base, &k), "MKI length %u against %u", len, len - 4);
+		}
+	}
+	BOTH(base, x, dp_key_plain(k_, 0, addr, 5004, 0x11223344));
+	BOTH(k, x, dp_key_plain(k_, 1, addr, 5004, 0x11223344));
+	cr_assert(!same(&base, &k), "proto");
+	for (bit = 0; bit < 16; bit++) {
+		BOTH(k, x, dp_key_plain(k_, 0, addr, (uint16_t)(5004 ^ (1u << bit)), 0x11223344));
+		cr_assert(!same(&base, &k), "port bit %u", bit);
+	}
+	for (bit = 0; bit < 32; bit++) {
+		BOTH(k, x, dp_key_plain(k_, 0, addr, 5004, 0x11223344 ^ (1u << bit)));
+		cr_assert(!same(&base, &k), "SSRC bit %u", bit);
+	}
+	for (i = 0; i < 16; i++) {
+		memcpy(a2, addr, 16);
+		a2[i] ^= 0x01;
+		BOTH(k, x, dp_key_plain(k_, 0, a2, 5004, 0x11223344));
+		cr_assert(!same(&base, &k), "address octet %u", i);
+	}
+	BOTH(base, x, dp_key_id(k_, 0x0123456789abcdefull));
+	for (bit = 0; bit < 64; bit++) {
+		BOTH(k, x, dp_key_id(k_, 0x0123456789abcdefull ^ (1ull << bit)));
+		cr_assert(!same(&base, &k), "id bit %u", bit);
+	}
+	BOTH(base, x, dp_key_keyid(k_, mki));
+	for (i = 0; i < 4; i++) {
+		memcpy(m2, mki, 8);
+		m2[i] ^= 0x01;
+		BOTH(k, x, dp_key_keyid(k_, m2));
+		cr_assert(!same(&base, &k), "key id octet %u", i);
+	}
+	/* The kinds never meet, even on equal numbers. */
+	memset(addr, 0, sizeof(addr));
+	BOTH(base, x, dp_key_secure(k_, 0, addr, 0, 0));
+	BOTH(k, x, dp_key_plain(k_, 0, addr, 0, 0));
+	cr_assert(!same(&base, &k));
+	BOTH(k, x, dp_key_id(k_, 0));
+	cr_assert(!same(&base, &k));
+	BOTH(x, base, dp_key_keyid(k_, addr));
+	cr_assert(!same(&x, &k));
+}
+
 Test(dataplane_dp_table, owners_spread_and_are_stable)
 {
 	unsigned int hits[4] = {0}, i;
