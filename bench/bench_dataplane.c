@@ -111,6 +111,24 @@ put32(uint8_t *p, uint32_t v)
 	put16(p + 2, (uint16_t)v);
 }
 
+/*
+ * The checksum of a 20-octet IPv4 header (its field 0): the worker updates it
+ * rather than summing it again, so a frame that came in without one would
+ * leave without one.
+ */
+static uint16_t
+ipv4_cksum(const uint8_t *h)
+{
+	uint32_t s = 0;
+	unsigned int i;
+
+	for (i = 0; i < 20; i += 2)
+		s += (uint32_t)h[i] << 8 | h[i + 1];
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
 /* Ethernet/IPv4/UDP to 10.(s>>16).(s>>8).s:|dport|, RTP of |plen| payload octets. */
 static uint32_t
 frame(uint8_t *f, uint32_t s, uint16_t dport, uint16_t seq, const uint8_t *rtp, uint32_t rtp_len)
@@ -125,6 +143,7 @@ frame(uint8_t *f, uint32_t s, uint16_t dport, uint16_t seq, const uint8_t *rtp, 
 	f[23] = 17;
 	put32(f + 26, 0x0a000001);
 	put32(f + 30, 0x0a000000 | (s & 0xffffff));
+	put16(f + 24, ipv4_cksum(f + 14));
 	put16(f + 34, 4000);
 	put16(f + 36, dport);
 	put16(f + 38, (uint16_t)(8 + rtp_len));
@@ -575,9 +594,13 @@ burst_percentiles(struct dp *dp, double ns[3])
 	for (b = 0; b < DP_COST_BUCKETS; b++)
 		total += h.bursts[b];
 	for (b = 0; b < DP_COST_BUCKETS && q < 3 && total != 0; b++) {
+		/* The last bucket: its loops' mean, from their own sum. */
+		double cyc = b < DP_COST_BUCKETS - 1 || h.bursts[b] == 0
+				     ? (double)b : (double)h.over / (double)h.bursts[b];
+
 		acc += h.bursts[b];
 		while (q < 3 && (double)acc >= burst_q[q] * (double)total)
-			ns[q++] = (double)b * 1e9 / (double)rte_get_tsc_hz();
+			ns[q++] = cyc * 1e9 / (double)rte_get_tsc_hz();
 	}
 }
 

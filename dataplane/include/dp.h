@@ -341,7 +341,10 @@ dp_counters_total(struct dp *dp, struct dp_worker_counters *out);
 /*
  * What a full burst costs the worker: bursts[c] counts its loops that moved
  * exactly DP_BURST packets and took c TSC cycles a packet, from RX to TX (the
- * last bucket: that many or more, their own sum in |over|). The busy rate (forwarded packets over
+ * last bucket: that many or more, their own sum in |over|). With traffic on
+ * several queues such a loop may be made of smaller bursts, and loops of
+ * more are left out: the measure is for one busy queue a worker, as in
+ * bench_dataplane. The busy rate (forwarded packets over
  * busy_cycles) is a mean over every loop with work, so each moment the core
  * was taken from the worker (an interrupt, another tenant of the host) moves
  * it; the percentiles of this show the worker's own cost apart from those

@@ -19,6 +19,9 @@
 #include <string.h>
 #ifdef __SSE4_2__
 #include <nmmintrin.h>
+#elif defined(__x86_64__)
+/* Every file must hash alike: a table filled by one and looked up by another. */
+#error "dp_table.h needs -msse4.2 on x86_64 (dataplane/meson.build gives it through dp_bytes_dep)"
 #endif
 
 #include "dp_error.h"
@@ -143,7 +146,7 @@ dp_mix64(uint64_t x)
 /*
  * A 32-bit hash of |k| (also the owner hash for secure-side keys): CRC32-C of
  * the four words in two chains (SSE4.2, which DPDK's build requires), one
- * multiply to join them; splitmix rounds without SSE4.2.
+ * multiply to join them; splitmix rounds without SSE4.2 (other CPUs than x86_64).
  */
 static inline uint32_t
 dp_key_hash(const struct dp_key *k)

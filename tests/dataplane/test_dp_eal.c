@@ -844,6 +844,27 @@ Test(dataplane_dp_eal, mixed_burst_counted_by_reason)
 /* ---- the cost of a full burst (dp_worker_cost_hist) ------------------------- */
 
 /*
+ * The worker counts a loop after its packets' verdicts: wait until worker 0
+ * has counted |n| busy loops (5 s at most), then two more loops of any kind,
+ * so that the one that counted the last has finished its bookkeeping.
+ */
+static void
+wait_busy_loops(struct rig *r, uint64_t n)
+{
+	struct dp_worker_counters c;
+	uint64_t end = rte_get_timer_cycles() + 5 * rte_get_timer_hz(), loops = 0;
+
+	do {
+		cr_assert_eq(dp_worker_counters_read(r->dp, 0, &c), 0);
+		if (loops == 0 && c.busy_loops >= n)
+			loops = c.loops;
+		if (loops != 0 && c.loops >= loops + 2)
+			return;
+		usleep(100);
+	} while (rte_get_timer_cycles() < end);
+}
+
+/*
  * The frames wait in the RX ring before the worker starts, so each of its
  * loops takes exactly one full burst: the histogram holds one entry a loop,
  * each the loop's cycles over DP_BURST (floored; the last bucket's own in
@@ -869,6 +890,7 @@ Test(dataplane_dp_eal, each_full_burst_is_timed_a_packet)
 		rig_send(&r, PLN, 0, f, tf_build(f, &t, pl, tf_rtp(pl, p.ssrc, (uint16_t)i, 60, 0)));
 	cr_assert_eq(dp_start(r.dp), 0);
 	rig_wait_verdicts(&r, BURSTS * DP_BURST, 5000);
+	wait_busy_loops(&r, BURSTS);
 	cr_assert_eq(dp_worker_cost_hist(r.dp, 1, &h), -DP_E_ARG, "one worker only");
 	cr_assert_eq(dp_worker_cost_hist(r.dp, 0, NULL), -DP_E_ARG);
 	cr_assert_eq(dp_worker_cost_hist(r.dp, 0, &h), 0);
@@ -888,10 +910,12 @@ Test(dataplane_dp_eal, each_full_burst_is_timed_a_packet)
 		      (unsigned long)c.busy_cycles);
 	cr_assert_lt(c.busy_cycles, lo + (uint64_t)BURSTS * DP_BURST, "buckets %lu, busy %lu",
 		     (unsigned long)lo, (unsigned long)c.busy_cycles);
-	/* A loop with fewer packets is not a full burst: not in the histogram. */
+	/* A loop of fewer packets is not in the histogram. */
 	for (i = 0; i < 5; i++)
-		rig_send(&r, PLN, 0, f, tf_build(f, &t, pl, tf_rtp(pl, p.ssrc, (uint16_t)(9000 + i), 60, 0)));
+		rig_send(&r, PLN, 0, f,
+			 tf_build(f, &t, pl, tf_rtp(pl, p.ssrc, (uint16_t)(9000 + i), 60, 0)));
 	rig_wait_verdicts(&r, BURSTS * DP_BURST + 5, 5000);
+	wait_busy_loops(&r, BURSTS + 1);
 	cr_assert_eq(dp_worker_counters_read(r.dp, 0, &c), 0);
 	cr_assert_gt(c.busy_loops, BURSTS);
 	cr_assert_eq(dp_worker_cost_hist(r.dp, 0, &h), 0);
