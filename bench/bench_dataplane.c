@@ -720,8 +720,9 @@ print_row(const char *backend, const char *profile, unsigned int payload, const 
 	} else {
 		printf("%-8s %-24s %7u %-9s %9" PRIu32 " %8.3f %9.3f %10.3f %8.4f", backend,
 		       profile, payload, op, streams, r->mpps, r->core, r->gen, r->loss);
-		if (r->burst_ns[1] >= 0)
-			printf(" %6.1f %6.1f", r->burst_ns[1], r->burst_ns[0]);
+		if (r->burst_ns[1] >= 0)	/* libsrtp's many-stream rows: 100,000 ns and more */
+			printf(" %6.*f %6.*f", r->burst_ns[1] < 1e4 ? 1 : 0, r->burst_ns[1],
+			       r->burst_ns[0] < 1e4 ? 1 : 0, r->burst_ns[0]);
 		else
 			printf(" %6s %6s", "-", "-");
 		if (r->line_ns >= 0)
