@@ -100,17 +100,46 @@ tel_counters(const char *cmd, const char *params, struct rte_tel_data *d)
 		if (sub != NULL)
 			rte_tel_data_add_dict_container(d, name, sub, 0);
 	}
-	for (i = 0; i < tel_dp->n_workers; i++) {
-		if (dp_worker_counters_read(tel_dp, i, &c) != 0)
-			continue;
-		sub = worker_dict(&c);
-		snprintf(name, sizeof(name), "worker%u", i);
-		if (sub != NULL)
-			rte_tel_data_add_dict_container(d, name, sub, 0);
-	}
+	/*
+	 * Each worker by itself (/mcpx/worker,N): a reply is at most 16 KiB
+	 * (DPDK's max_output_len), and 16 workers' dicts beside 8 ports' pass
+	 * it once the counters run to 15 digits; DPDK drops what does not fit
+	 * without a word.
+	 */
+	rte_tel_data_add_dict_u64(d, "workers", tel_dp->n_workers);
 	rte_tel_data_add_dict_u64(d, "streams", dp_stream_count(tel_dp));
 	rte_tel_data_add_dict_u64(d, "streams_refused", dp_streams_refused(tel_dp));
 	pthread_mutex_unlock(&tel_lock);
+	return 0;
+}
+
+static int
+tel_worker(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct dp_worker_counters c;
+	struct rte_tel_data *sub;
+	unsigned long n;
+	char *end;
+	int rc;
+
+	(void)cmd;
+	if (params == NULL || *params < '0' || *params > '9')
+		return -1;
+	n = strtoul(params, &end, 10);
+	if (*end != '\0' || n > DP_MAX_WORKERS)
+		return -1;
+	pthread_mutex_lock(&tel_lock);
+	rc = tel_dp == NULL ? -1 : dp_worker_counters_read(tel_dp, (unsigned int)n, &c);
+	pthread_mutex_unlock(&tel_lock);
+	if (rc != 0)
+		return -1;
+	sub = worker_dict(&c);
+	if (sub == NULL)
+		return -1;
+	/* The worker's dict is the reply: the same fields as /mcpx/counters' total. */
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "worker", n);
+	rte_tel_data_add_dict_container(d, "counters", sub, 0);
 	return 0;
 }
 
@@ -198,7 +227,9 @@ dp_telemetry_register(struct dp *dp)
 		/* Commands cannot be unregistered: they outlive a dp and find tel_dp NULL. */
 		registered = true;
 		rte_telemetry_register_cmd("/mcpx/counters", tel_counters,
-					   "mcpx counters: total, per port, per worker (verdicts)");
+					   "mcpx counters: total, per port (verdicts), workers. No parameters");
+		rte_telemetry_register_cmd("/mcpx/worker", tel_worker,
+					   "one mcpx worker's counters. Parameter: worker number");
 		rte_telemetry_register_cmd("/mcpx/streams", tel_streams,
 					   "mcpx streams: count and ids. No parameters");
 		rte_telemetry_register_cmd("/mcpx/stream", tel_stream,

@@ -1597,11 +1597,28 @@ Test(dataplane_dp_eal, telemetry_reports_the_counters)
 	cr_assert(json_is_integer(json_object_get(json_object_get(c, "port0"), "rx_missed")));
 	cr_assert_eq(json_integer_value(json_object_get(json_object_get(c, "port0"), "rx_missed")),
 		     0);
-	cr_assert(json_is_integer(json_object_get(json_object_get(c, "worker0"), "cmd_cycles")));
 	/* Loops that moved packets took time: the worker's busy cycles are counted. */
 	cr_assert_gt(json_integer_value(json_object_get(json_object_get(c, "total"), "busy_cycles")),
 		     0);
+	/* Workers one by one (a reply is at most 16 KiB: 16 workers' dicts would not fit). */
+	cr_assert_eq(json_integer_value(json_object_get(c, "workers")), 1);
+	cr_assert_null(json_object_get(c, "worker0"));
 	json_decref(j);
+	j = tel_query(fd, "/mcpx/worker,0");
+	c = json_object_get(json_object_get(j, "/mcpx/worker"), "counters");
+	cr_assert_eq(json_integer_value(json_object_get(c, "fwd")), 5);
+	cr_assert_eq(json_integer_value(json_object_get(c, "rx")), 6);
+	cr_assert(json_is_integer(json_object_get(c, "cmd_cycles")));
+	json_decref(j);
+	for (i = 0; i < 4; i++) {
+		static const char *const bad[] = {"/mcpx/worker,1", "/mcpx/worker", "/mcpx/worker,x",
+						  "/mcpx/worker,-1"};
+
+		j = tel_query(fd, bad[i]);
+		cr_assert_not_null(j, "%s: no reply", bad[i]);
+		cr_assert(json_is_null(json_object_get(j, "/mcpx/worker")), "%s", bad[i]);
+		json_decref(j);
+	}
 	j = tel_query(fd, "/mcpx/streams");
 	c = json_object_get(j, "/mcpx/streams");
 	cr_assert_eq(json_integer_value(json_object_get(c, "count")), 1);
