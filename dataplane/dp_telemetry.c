@@ -136,7 +136,7 @@ tel_worker(const char *cmd, const char *params, struct rte_tel_data *d)
 	sub = worker_dict(&c);
 	if (sub == NULL)
 		return -1;
-	/* The worker's dict is the reply: the same fields as /mcpx/counters' total. */
+	/* Its dict under "counters": the same fields as /mcpx/counters' total. */
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "worker", n);
 	rte_tel_data_add_dict_container(d, "counters", sub, 0);
