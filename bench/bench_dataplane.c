@@ -53,6 +53,7 @@
 #include <rte_eth_ring.h>
 #include <rte_ethdev.h>
 #include <rte_launch.h>
+#include <rte_ip.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
@@ -111,28 +112,12 @@ put32(uint8_t *p, uint32_t v)
 	put16(p + 2, (uint16_t)v);
 }
 
-/*
- * The checksum of a 20-octet IPv4 header (its field 0): the worker updates it
- * rather than summing it again, so a frame that came in without one would
- * leave without one.
- */
-static uint16_t
-ipv4_cksum(const uint8_t *h)
-{
-	uint32_t s = 0;
-	unsigned int i;
-
-	for (i = 0; i < 20; i += 2)
-		s += (uint32_t)h[i] << 8 | h[i + 1];
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
-
 /* Ethernet/IPv4/UDP to 10.(s>>16).(s>>8).s:|dport|, RTP of |plen| payload octets. */
 static uint32_t
 frame(uint8_t *f, uint32_t s, uint16_t dport, uint16_t seq, const uint8_t *rtp, uint32_t rtp_len)
 {
+	uint16_t ck;
+
 	memset(f, 0, HDR);
 	f[0] = 2;
 	f[6] = 2;
@@ -143,7 +128,9 @@ frame(uint8_t *f, uint32_t s, uint16_t dport, uint16_t seq, const uint8_t *rtp, 
 	f[23] = 17;
 	put32(f + 26, 0x0a000001);
 	put32(f + 30, 0x0a000000 | (s & 0xffffff));
-	put16(f + 24, ipv4_cksum(f + 14));
+	/* The worker updates the header checksum (RFC 1624): a frame must come with one. */
+	ck = rte_ipv4_cksum((const struct rte_ipv4_hdr *)(const void *)(f + 14));
+	memcpy(f + 24, &ck, 2);
 	put16(f + 34, 4000);
 	put16(f + 36, dport);
 	put16(f + 38, (uint16_t)(8 + rtp_len));

@@ -479,8 +479,7 @@ gcm_rtp(struct nat_thread *t, struct dp_srtp_pkt *pkt, const struct nat *s, stru
 			gcm_enc(t, s, d + hl, len - hl, r->iv, d, hl, d + len);
 		else	/* §16.1.3 tagging only: the whole packet is AAD */
 			gcm_enc(t, s, d + len, 0, r->iv, d, len, d + len);
-		if (p->mki_len != 0)
-			put_mki(d + len + 16, p->mki, p->mki_len);
+		put_mki(d + len + 16, p->mki, p->mki_len);
 		pkt->len = len + 16 + p->mki_len;
 		r->ok = 1;
 		return;
