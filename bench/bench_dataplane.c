@@ -28,7 +28,10 @@
  * forwarder touches each packet's lines as a worker must (the mbuf's first
  * line, every line of the frame and its trailer, read and written): its busy
  * rate is what handing the lines between the two cores costs, the floor
- * under the worker's own figure.
+ * under the worker's own figure. Each row also gives a cache line's round
+ * trip between those two cores right before its traffic and right after
+ * (c2c_ns): on a VM the crossing's cost moves with the host's placement of
+ * the vCPUs, and the row's rate with it.
  *
  * Rows of 10,000 streams or more also measure this machine's memory: what a
  * random cache line costs with 32 in flight (as the worker's passes keep
@@ -41,6 +44,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <malloc.h>
+#include <stdalign.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -554,10 +558,82 @@ line_ns(size_t bytes, uint64_t n)
 	       (double)n;
 }
 
+/*
+ * A cache line's round trip between the main lcore and the worker's, in ns:
+ * one side writes a count, the other sees it and writes it back. Most of the
+ * rig's cost a packet is lines crossing between those two cores (the
+ * generator's writes, the worker's reads), and on a VM what a crossing costs
+ * depends on where the host runs the two vCPUs at the moment: on this one
+ * 98-120 ns most of the time, and about 500 ns for seconds at a time. Median
+ * of C2C_ROUNDS rounds of C2C_TRIPS round trips; -1 if the lcore is busy.
+ */
+#define C2C_ROUNDS 9
+#define C2C_TRIPS 2000
+
+struct c2c_line {
+	alignas(RTE_CACHE_LINE_SIZE) volatile uint64_t ping;
+	alignas(RTE_CACHE_LINE_SIZE) volatile uint64_t pong;
+};
+
+static int
+c2c_pong(void *arg)
+{
+	struct c2c_line *l = arg;
+	uint64_t v = 0, end = (uint64_t)C2C_ROUNDS * C2C_TRIPS;
+
+	while (v != end) {
+		uint64_t t = __atomic_load_n(&l->ping, __ATOMIC_ACQUIRE);
+
+		if (t != v) {
+			v = t;
+			__atomic_store_n(&l->pong, v, __ATOMIC_RELEASE);
+		} else {
+			rte_pause();
+		}
+	}
+	return 0;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double
+c2c_ns(void)
+{
+	static struct c2c_line l;
+	unsigned int lcore = rte_get_next_lcore(-1, 1, 0), r, i;
+	double round_ns[C2C_ROUNDS];
+	uint64_t v = 0;
+
+	l.ping = l.pong = 0;
+	if (lcore >= RTE_MAX_LCORE || rte_eal_remote_launch(c2c_pong, &l, lcore) != 0)
+		return -1;
+	for (r = 0; r < C2C_ROUNDS; r++) {
+		uint64_t t0 = rte_rdtsc();
+
+		for (i = 0; i < C2C_TRIPS; i++) {
+			__atomic_store_n(&l.ping, ++v, __ATOMIC_RELEASE);
+			while (__atomic_load_n(&l.pong, __ATOMIC_ACQUIRE) != v)
+				rte_pause();
+		}
+		round_ns[r] = (double)(rte_rdtsc() - t0) * 1e9 / (double)rte_get_tsc_hz() /
+			      C2C_TRIPS;
+	}
+	rte_eal_wait_lcore(lcore);
+	qsort(round_ns, C2C_ROUNDS, sizeof(round_ns[0]), cmp_double);
+	return round_ns[C2C_ROUNDS / 2];
+}
+
 /* One row's figures; line_ns, lines and the burst figures negative where not measured. */
 struct result {
 	double mpps, core, gen, loss;
 	double line_ns;		/* a random line of this machine's memory */
+	double c2c_ns[2];	/* c2c_ns right before the row's traffic and right after */
 	double lines;		/* the extra time a packet takes over 1 stream, in those */
 	double burst_ns[3];	/* ns a packet of the worker's full bursts: p10, p50, p90 */
 };
@@ -629,6 +705,8 @@ measure(unsigned int be, struct gen *g, struct result *r)
 		r->line_ns = line_ns(line_region(state), 4000000);
 	}
 	if (rc == 0)
+		r->c2c_ns[0] = c2c_ns();
+	if (rc == 0)
 		rc = dp_start(dp);
 	if (rc != 0) {
 		fprintf(stderr, "bench_dataplane: %s\n", dp_strerror(rc));
@@ -637,6 +715,7 @@ measure(unsigned int be, struct gen *g, struct result *r)
 	}
 	secs = gen_run(g, g->dir == DP_SRTP_DIR_PROTECT ? 1 : 0, &sent, &done);
 	dp_stop(dp);
+	r->c2c_ns[1] = c2c_ns();
 	rings_drain();
 	dp_counters_total(dp, &c);
 	r->loss = sent ? 1.0 - (double)c.v[DP_V_FWD] / (double)sent : 0;
@@ -673,6 +752,9 @@ json_row(FILE *f, const char *backend, const char *profile, unsigned int payload
 	if (r->burst_ns[1] >= 0)
 		fprintf(f, ",\"burst_ns_p10\":%.1f,\"burst_ns_p50\":%.1f,\"burst_ns_p90\":%.1f",
 			r->burst_ns[0], r->burst_ns[1], r->burst_ns[2]);
+	if (r->c2c_ns[0] >= 0 && r->c2c_ns[1] >= 0)
+		fprintf(f, ",\"c2c_ns_before\":%.1f,\"c2c_ns_after\":%.1f", r->c2c_ns[0],
+			r->c2c_ns[1]);
 	if (r->line_ns >= 0)
 		fprintf(f, ",\"line_ns\":%.1f", r->line_ns);
 	if (r->lines >= 0)
@@ -712,6 +794,10 @@ print_row(const char *backend, const char *profile, unsigned int payload, const 
 			       r->burst_ns[0] < 1e4 ? 1 : 0, r->burst_ns[0]);
 		else
 			printf(" %6s %6s", "-", "-");
+		if (r->c2c_ns[0] >= 0 && r->c2c_ns[1] >= 0)
+			printf(" %5.0f/%-5.0f", r->c2c_ns[0], r->c2c_ns[1]);
+		else
+			printf(" %11s", "-");
 		if (r->line_ns >= 0)
 			printf(" %7.1f", r->line_ns);
 		if (r->lines >= 0)
@@ -756,7 +842,8 @@ row(unsigned int be, unsigned int profile, unsigned int payload, uint32_t stream
 {
 	struct gen g = {.dir = dir, .profile = profile, .payload = payload, .streams = streams,
 			.packets = packets};
-	struct result r = {.line_ns = -1, .lines = -1, .burst_ns = {-1, -1, -1}};
+	struct result r = {.line_ns = -1, .lines = -1, .burst_ns = {-1, -1, -1},
+			   .c2c_ns = {-1, -1}};
 	double *base;
 
 	rows_run++;
@@ -778,11 +865,13 @@ row(unsigned int be, unsigned int profile, unsigned int payload, uint32_t stream
 	free(g.pre);
 	free(g.pre_len);
 	free(g.seq);
-	if (smoke && (r.mpps <= 0 || r.loss != 0 || (streams >= LINE_MIN_STREAMS && r.line_ns < 0))) {
+	if (smoke && (r.mpps <= 0 || r.loss != 0 || r.c2c_ns[0] <= 0 || r.c2c_ns[1] <= 0 ||
+		      (streams >= LINE_MIN_STREAMS && r.line_ns < 0))) {
 		fprintf(stderr, "bench_dataplane: smoke: a %s row of %" PRIu32 " streams %s\n",
 			dir ? "unprotect" : "protect", streams,
 			r.mpps <= 0 ? "forwarded nothing" : r.loss != 0 ? "lost packets"
-							   : "has no line measurement");
+			: r.c2c_ns[0] <= 0 || r.c2c_ns[1] <= 0 ? "has no round-trip measurement"
+							       : "has no line measurement");
 		return -1;
 	}
 	return 0;
@@ -1013,11 +1102,14 @@ main(int argc, char **argv)
 		       "worker's extra ns a packet over its 1-stream row, in those\n"
 		       "p50, p10: ns a packet of the worker's full bursts (%u packets in one loop), "
 		       "median and 10th percentile: its own cost, apart from the moments its core "
-		       "was taken from it\n\n",
+		       "was taken from it\n"
+		       "c2c ns: a cache line's round trip between the generator's core and the "
+		       "worker's, right before the row and right after: what the rig's crossings "
+		       "cost at the time (a VM's host moves its vCPUs)\n\n",
 		       LINE_MIN_STREAMS, DP_BURST);
-		printf("%-8s %-24s %7s %-9s %9s %8s %9s %10s %8s %6s %6s %7s %9s\n", "backend",
-		       "profile", "payload", "op", "streams", "Mpps", "busy Mpps", "gen Mpps",
-		       "not_fwd", "p50", "p10", "line ns", "lines");
+		printf("%-8s %-24s %7s %-9s %9s %8s %9s %10s %8s %6s %6s %11s %7s %9s\n",
+		       "backend", "profile", "payload", "op", "streams", "Mpps", "busy Mpps",
+		       "gen Mpps", "not_fwd", "p50", "p10", "c2c ns", "line ns", "lines");
 	}
 	if (json)
 		json_ceiling(stdout, &ceil);
