@@ -549,6 +549,34 @@ cmd_send(struct dp *dp, uint32_t mask, enum dp_cmd_op op, void *obj, uint64_t *a
 	}
 }
 
+/*
+ * Two commands to every worker, which each sees together (one bulk enqueue:
+ * its drain applies both before its next burst). |after| is set for the first.
+ */
+static void
+cmd_send_pair(struct dp *dp, enum dp_cmd_op op1, void *obj1, uint64_t *after,
+	      enum dp_cmd_op op2, void *obj2)
+{
+	void *cmds[2] = {(void *)((uintptr_t)obj1 | op1), (void *)((uintptr_t)obj2 | op2)};
+	unsigned int i;
+
+	for (i = 0; i < dp->n_workers; i++) {
+		struct dp_worker *w = dp->w[i];
+
+		if (dp->running) {
+			/* cmd_room said there is room for both: this cannot fail. */
+			if (rte_ring_sp_enqueue_bulk(w->cmd, cmds, 2, NULL) != 2)
+				continue;
+		} else {
+			dp_worker_apply(w, (uintptr_t)cmds[0]);
+			dp_worker_apply(w, (uintptr_t)cmds[1]);
+			atomic_store_explicit(&w->applied, w->sent + 2, memory_order_release);
+		}
+		after[i] = w->sent + 1;
+		w->sent += 2;
+	}
+}
+
 /* ---- keys -------------------------------------------------------------- */
 
 static struct dp_keyrec *
@@ -588,6 +616,60 @@ layouts_with(const struct dp *dp, const struct dp_key_spec *ks)
 	return n;
 }
 
+/*
+ * dp_key_add of a key that streams made implicitly: from now on it is the
+ * caller's, with the cap and port asked for, and stays when its last stream
+ * goes. Its layout is its streams' and cannot change. The workers learnt the
+ * old port with the key: a new port means a new record, swapped in for the
+ * old one in one step per worker, so no packet finds the key missing.
+ */
+static int
+key_make_explicit(struct dp *dp, struct dp_keyrec *kr, const struct dp_key_spec *ks)
+{
+	uint32_t max = ks->max_streams != 0 ? ks->max_streams : dp->cfg.max_streams_per_key;
+	struct dp_keyrec *nk;
+	struct dp_stream *s;
+	const struct dp_tent *e;
+	uint32_t cur = 0;
+	struct dp_key k;
+	int rc, undo;
+
+	if (kr->spec.profile != ks->profile || kr->spec.mki_len != ks->mki_len ||
+	    kr->spec.rcc_r != ks->rcc_r)
+		return -DP_E_ARG;	/* one key id, one layout */
+	if (kr->spec.port == ks->port) {
+		kr->spec.max_streams = max;	/* control thread's field: no command */
+		kr->implicit = false;
+		return 0;
+	}
+	if (!cmd_room(dp, (uint32_t)((1ull << dp->n_workers) - 1), 2))
+		return -DP_E_FULL;
+	nk = zalloc(sizeof(*nk));
+	if (nk == NULL)
+		return -DP_E_NOMEM;
+	nk->spec = *ks;
+	nk->spec.max_streams = max;
+	nk->n_streams = kr->n_streams;
+	dp_key_keyid(&k, ks->id);
+	dp_table_del(&dp->keyids, &k);
+	rc = dp_table_add(&dp->keyids, &k, nk, 0, 0);
+	if (rc < 0) {
+		/* Not reached (the place was just freed); if it were, undo. */
+		free(nk);
+		undo = dp_table_add(&dp->keyids, &k, kr, 0, 0);
+		return undo < 0 ? undo : rc;
+	}
+	while ((e = dp_table_next(&dp->ids, &cur)) != NULL) {
+		s = e->val;
+		if (s->key == kr)
+			s->key = nk;	/* workers never read it */
+	}
+	cmd_send_pair(dp, DP_CMD_KEY_DEL, kr, kr->free_after, DP_CMD_KEY_ADD, nk);
+	kr->next_free = dp->garbage_keys;
+	dp->garbage_keys = kr;
+	return 0;
+}
+
 static int
 key_add_locked(struct dp *dp, const struct dp_key_spec *ks, bool implicit, struct dp_keyrec **out)
 {
@@ -602,8 +684,9 @@ key_add_locked(struct dp *dp, const struct dp_key_spec *ks, bool implicit, struc
 		return -DP_E_MKILEN;
 	if (ks->rcc_r != 0 && !dp_srtp_profile_info(ks->profile)->aead)
 		return -DP_E_RCC;
-	if (key_find(dp, ks->id) != NULL)
-		return -DP_E_EXISTS;
+	kr = key_find(dp, ks->id);
+	if (kr != NULL)
+		return kr->implicit && !implicit ? key_make_explicit(dp, kr, ks) : -DP_E_EXISTS;
 	if (layouts_with(dp, ks) > DP_MAX_LAYOUTS)
 		return -DP_E_LIMIT;
 	if (!cmd_room(dp, all, 1))
@@ -677,6 +760,23 @@ dp_key_del(struct dp *dp, const uint8_t id[DP_KEY_ID_LEN])
 
 /* ---- streams ----------------------------------------------------------- */
 
+/*
+ * A member is found by its UDP destination port, which is never 0 on the wire.
+ * The workers count a port of 0 as "any" (as a secure-side port may be): a
+ * member with one would make every plain-side RTP/RTCP packet a lookup, and the
+ * misses DROP_NOCTX instead of following --unmatched.
+ */
+static bool
+members_have_ports(const struct dp_stream_spec *sp)
+{
+	unsigned int i;
+
+	for (i = 0; i < sp->n_members; i++)
+		if (sp->members[i].port == 0)
+			return false;
+	return true;
+}
+
 static int
 spec_check(const struct dp *dp, const struct dp_stream_spec *sp)
 {
@@ -692,6 +792,8 @@ spec_check(const struct dp *dp, const struct dp_stream_spec *sp)
 		return -DP_E_MKILEN;	/* the secure side finds streams by MKI */
 	if (p->dir == DP_SRTP_DIR_PROTECT &&
 	    (sp->n_members == 0 || sp->n_members > DP_STREAM_MAX_MEMBERS))
+		return -DP_E_ARG;
+	if (p->dir == DP_SRTP_DIR_PROTECT && !members_have_ports(sp))
 		return -DP_E_ARG;
 	if (p->dir != DP_SRTP_DIR_PROTECT && (sp->standby || sp->index_limit != 0))
 		return -DP_E_ARG;	/* both are about what is sent */

@@ -172,20 +172,33 @@ tel_streams(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* A parameter that is decimal digits only (no sign, space or base prefix) and fits 64 bits. */
+static bool
+decimal_u64(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (s == NULL || *s == '\0')
+		return false;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9' || v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
+			return false;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	*out = v;
+	return true;
+}
+
 static int
 tel_stream(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct dp_stream_info si;
 	struct rte_tel_data *v;
-	char *end;
 	uint64_t id;
 	int rc;
 
 	(void)cmd;
-	if (params == NULL || *params == '\0')
-		return -1;
-	id = strtoull(params, &end, 10);
-	if (*end != '\0')
+	if (!decimal_u64(params, &id))
 		return -1;
 	pthread_mutex_lock(&tel_lock);
 	rc = tel_dp == NULL ? -1 : dp_stream_get(tel_dp, id, &si);

@@ -130,7 +130,7 @@ struct dp_key_spec {
 /* A plain-side destination of a protect stream. */
 struct dp_member {
 	uint8_t addr[16];		/* IPv6, or IPv4 as ::ffff:a.b.c.d */
-	uint16_t port;			/* UDP destination port */
+	uint16_t port;			/* UDP destination port, not 0 (-DP_E_ARG) */
 };
 
 /*
@@ -236,7 +236,15 @@ dp_stop_requested(const struct dp *dp);
 
 /*
  * Register a known key. Control thread. 0, -DP_E_ARG, -DP_E_MKILEN,
- * -DP_E_PROFILE, -DP_E_EXISTS, -DP_E_LIMIT, -DP_E_FULL.
+ * -DP_E_PROFILE, -DP_E_EXISTS (registered by an earlier dp_key_add: nothing
+ * changed), -DP_E_LIMIT, -DP_E_FULL, -DP_E_NOMEM.
+ *
+ * A key id that only dp_stream_add registered (implicitly, with its first
+ * stream's port and the default cap) becomes this call's: it takes |k|'s
+ * port and max_streams (streams it has already stay, even over the cap) and
+ * returns 0, and from then on it stays when its last stream is removed
+ * (until dp_key_del). Its layout is its streams': a |k| of another profile,
+ * MKI length or rcc_r is -DP_E_ARG, nothing changed.
  */
 MUST_CHECK int
 dp_key_add(struct dp *dp, const struct dp_key_spec *k);

@@ -139,6 +139,23 @@ arbitrate(struct ue_floor *f, const struct fc_msg *m, struct ue_floor_out *o)
 	push(o, UE_FLOOR_TO_SENDER, &d);
 }
 
+/*
+ * Off-network: TS 24.380 Annex C, 'O: has no permission' + Floor Release from
+ * the arbitrator (the sender of the last Floor Taken) -> 'O: silence': as our
+ * Floor Idle. A Release from anyone else frees nothing.
+ */
+static int
+offnet_release(struct ue_floor *f, const struct fc_msg *m, uint64_t now, struct ue_floor_out *o)
+{
+	struct fc_msg idle;
+	struct fc_cli_ev ev = { FC_CLI_EV_RX, &idle };
+
+	if (!f->cli.talker_known || m->ssrc != f->taken_from)
+		return 0;
+	fc_msg_init(&idle, FC_T_IDLE, false, m->ssrc);
+	return drive(f, &ev, now, o);
+}
+
 int
 ue_floor_rx(struct ue_floor *f, const struct fc_msg *m, uint64_t now, struct ue_floor_out *o)
 {
@@ -149,8 +166,12 @@ ue_floor_rx(struct ue_floor *f, const struct fc_msg *m, uint64_t now, struct ue_
 	f->in[m->type & FC_SUBTYPE_TYPE_MASK]++;
 	if (f->offnet && m->type == FC_T_REQUEST)
 		arbitrate(f, m, o);
-	else if (!f->offnet || m->type != FC_T_RELEASE)	/* off-network: its Idle follows */
+	else if (f->offnet && m->type == FC_T_RELEASE)
+		rc = offnet_release(f, m, now, o);
+	else
 		rc = drive(f, &ev, now, o);
+	if (f->offnet && m->type == FC_T_TAKEN && rc == 0 && f->cli.talker_known)
+		f->taken_from = m->ssrc;	/* the arbitrator now */
 	if (f->cli.state != FC_CLI_PENDING_REQUEST)
 		f->grant_at = FC_NEVER;	/* answered: Deny, or someone else's Taken */
 	if (f->offnet && m->type == FC_T_TAKEN && f->cli.state == FC_CLI_PENDING_REQUEST)

@@ -48,6 +48,8 @@ struct ue_floor {
 	uint32_t wait_ms;
 	uint64_t grant_at;		/* off-network: self-grant time, FC_NEVER */
 	uint16_t seq;			/* Message Sequence Number of our Taken/Idle */
+	uint32_t taken_from;		/* off-network: SSRC of the last Floor Taken's sender
+					   (the arbitrator, while cli.talker_known) */
 	uint64_t in[FC_T_COUNT], out[FC_T_COUNT];
 	uint64_t notes[FC_NOTE_COUNT];
 	uint64_t decode_errors, unexpected;

@@ -1222,6 +1222,159 @@ Test(dataplane_dp_eal, forged_mki_flood_is_capped_and_good_streams_flow)
 	rig_down(&r);
 }
 
+/* A new sender of |p|'s key id (GUK-ID and SSRC no stream has), to UDP |port|. */
+static uint32_t
+new_sender_frame(uint8_t *f, const struct dp_srtp_params *p, uint16_t port, uint32_t seed)
+{
+	struct dp_srtp_params q;
+	struct dp_srtp_ctx *c;
+	uint8_t pl[256];
+	struct tf t;
+	uint32_t fl;
+
+	q = mkparams(DP_SRTP_AEAD_AES_128_GCM, 0, DP_SRTP_DIR_PROTECT, 0x50000000 + seed, seed);
+	memcpy(q.mki, p->mki, 4);
+	c = ctx(&q, DP_SRTP_DIR_PROTECT);
+	tf_default(&t, false, port);
+	fl = protected_frame(f, &t, c, pl, tf_rtp(pl, q.ssrc, 1, 40, 0));
+	dp_srtp_ctx_free(c);
+	return fl;
+}
+
+/*
+ * The control registers its learning key (dp_key_add) when a raw stream of the
+ * same GMK-ID has already made it implicitly. The key becomes the control's:
+ * its cap and port are the registered ones, and removing the raw stream must
+ * not take the key with it, or a new sender's SRTP would stop being punted (and
+ * leave still encrypted under --unmatched pass). Case 0 registers the stream's
+ * own port (before the start); case 1 another port, with the workers running
+ * (the key moves to it in one step per worker).
+ */
+static void
+count_any(void *arg, const struct dp_punt_info *pi)
+{
+	(void)pi;
+	(*(unsigned int *)arg)++;
+}
+
+static void
+key_over_implicit(unsigned int n)
+{
+	uint16_t port = n == 0 ? MEDIA_PORT : FLOOR_PORT;
+	struct dp_worker_counters c;
+	struct dp_stream_spec sp;
+	struct dp_srtp_params p;
+	struct dp_key_spec ks;
+	uint8_t f[RIG_FRAME];
+	unsigned int punts = 0;
+	uint64_t id, id2;
+	struct rig r;
+	uint32_t fl;
+
+	rig_up(&r, 2, NULL);
+	p = mkparams(DP_SRTP_AEAD_AES_128_GCM, 0, DP_SRTP_DIR_UNPROTECT, 0x40000001, 5);
+	id = install(&r, &p, MEDIA_PORT, NULL);	/* makes key id p.mki implicitly */
+	if (n == 1)
+		cr_assert_eq(dp_start(r.dp), 0);
+	gcm_key(&ks, &p, 1);
+	ks.rcc_r = 0;
+	cr_assert_eq(dp_key_add(r.dp, &ks), -DP_E_ARG, "one key id, one layout");
+	gcm_key(&ks, &p, 1);
+	ks.port = port;
+	cr_assert_eq(dp_key_add(r.dp, &ks), 0, "the implicit key becomes the caller's");
+	cr_assert_eq(dp_key_add(r.dp, &ks), -DP_E_EXISTS, "registered twice");
+	memset(&sp, 0, sizeof(sp));
+	sp.params = mkparams(DP_SRTP_AEAD_AES_128_GCM, 0, DP_SRTP_DIR_UNPROTECT, 0x40000002, 6);
+	sp.port = MEDIA_PORT;
+	cr_assert_eq(dp_stream_add(r.dp, &sp, &id2), -DP_E_LIMIT, "its cap is the asked 1");
+	cr_assert_eq(dp_key_del(r.dp, ks.id), -DP_E_STATE);
+	cr_assert_eq(dp_stream_del(r.dp, id), 0);
+	if (n == 0)
+		cr_assert_eq(dp_start(r.dp), 0);
+	cr_assert_eq(dp_sync(r.dp, 1000), 0);
+
+	fl = new_sender_frame(f, &p, port, 77);
+	rig_send(&r, SEC, 0, f, fl);
+	rig_wait_verdicts(&r, 1, 3000);
+	cr_assert_eq(dp_punt_poll(r.dp, count_any, &punts, 16), 1);
+	dp_counters_total(r.dp, &c);
+	cr_assert_eq(c.v[DP_V_PUNT], 1, "a new sender of the key is punted");
+	cr_assert_eq(c.v[DP_V_PASS], 0);
+	if (n == 1) {
+		/* The port it was made with is no media port any more. */
+		fl = new_sender_frame(f, &p, MEDIA_PORT, 78);
+		rig_send(&r, SEC, 0, f, fl);
+		rig_wait_verdicts(&r, 2, 3000);
+		dp_counters_total(r.dp, &c);
+		cr_assert_eq(c.v[DP_V_PASS], 1, "the old port is unmatched");
+		cr_assert_eq(c.v[DP_V_PUNT], 1);
+	}
+	cr_assert_eq(dp_key_del(r.dp, ks.id), 0, "the key was still there");
+	cr_assert_eq(dp_sync(r.dp, 1000), 0);
+	dp_counters_total(r.dp, &c);
+	cr_assert_eq(c.cmd_errors, 0, "each worker's key refs matched");
+	rig_down(&r);
+}
+
+Test(dataplane_dp_eal, a_key_registered_over_an_implicit_one_outlives_its_streams)
+{
+	key_over_implicit(0);
+}
+
+Test(dataplane_dp_eal, a_key_registered_over_an_implicit_one_takes_its_port_while_running)
+{
+	key_over_implicit(1);
+}
+
+/*
+ * A protect member is found by its UDP destination port; the workers read a port
+ * of 0 as "any", so such a member would make every plain-side RTP/RTCP packet a
+ * lookup that misses (DROP_NOCTX, not --unmatched). Refused, nothing installed,
+ * and plain traffic to other ports keeps following the policy.
+ */
+Test(dataplane_dp_eal, a_protect_member_without_a_port_is_refused)
+{
+	struct dp_worker_counters c;
+	struct dp_stream_spec sp;
+	static struct frame out[4];
+	uint8_t pl[256], f[RIG_FRAME];
+	struct tf t, m;
+	struct rig r;
+	uint64_t id = 99;
+	uint32_t fl;
+
+	rig_up(&r, 1, NULL);	/* unmatched: pass */
+	memset(&sp, 0, sizeof(sp));
+	sp.params = mkparams(DP_SRTP_AEAD_AES_128_GCM, 0, DP_SRTP_DIR_PROTECT, 0x77, 3);
+	tf_default(&m, false, MEMBER_PORT);
+	tf_dst(&m, 50);
+	sp.n_members = 2;
+	memcpy(sp.members[0].addr, m.dst, 16);
+	sp.members[0].port = MEMBER_PORT;
+	memcpy(sp.members[1].addr, m.dst, 16);
+	sp.members[1].port = 0;
+	cr_assert_eq(dp_stream_add(r.dp, &sp, &id), -DP_E_ARG);
+	cr_assert_eq(id, 99, "no id given");
+	cr_assert_eq(sp.params.master_key[0] | sp.params.master_salt[3], 0, "key wiped anyway");
+	sp.params = mkparams(DP_SRTP_AEAD_AES_128_GCM, 0, DP_SRTP_DIR_PROTECT, 0x77, 3);
+	sp.standby = true;
+	cr_assert_eq(dp_stream_add(r.dp, &sp, &id), -DP_E_ARG, "standby too");
+	cr_assert_eq(dp_stream_count(r.dp), 0);
+	cr_assert_eq(dp_start(r.dp), 0);
+
+	/* Plain-side RTP to a port no member has: passes under --unmatched pass. */
+	tf_default(&t, false, 7000);
+	t.src[15] = 9;
+	fl = tf_build(f, &t, pl, tf_rtp(pl, 0x1234, 1, 40, 0));
+	rig_send(&r, PLN, 0, f, fl);
+	rig_wait_verdicts(&r, 1, 3000);
+	cr_assert_eq(rig_recv(&r, SEC, out, 4, 1, 1000), 1);
+	dp_counters_total(r.dp, &c);
+	cr_assert_eq(c.v[DP_V_PASS], 1);
+	cr_assert_eq(c.v[DP_V_DROP_NOCTX], 0);
+	rig_down(&r);
+}
+
 static void
 punt_split_cfg(struct dp_config *c)
 {
@@ -1632,6 +1785,22 @@ Test(dataplane_dp_eal, telemetry_reports_the_counters)
 	cr_assert_eq(json_integer_value(json_object_get(json_object_get(c, "verdicts"), "fwd")),
 		     5);
 	json_decref(j);
+	/* Digits only, as /mcpx/worker: no sign (a negative one wraps to |id|), space or base. */
+	for (i = 0; i < 9; i++) {
+		static const char *const bad[][2] = {{",-", ""}, {",+", ""}, {", ", ""}, {",", " "},
+						     {",0x", ""}, {",", "x"}, {"", ""},
+						     {",18446744073709551616", ""}, {",", ","}};
+		unsigned long arg = i == 0 ? (unsigned long)(0 - id) : (unsigned long)id;
+
+		if (i == 6 || i == 7)
+			snprintf(cmd, sizeof(cmd), "/mcpx/stream%s", bad[i][0]);
+		else
+			snprintf(cmd, sizeof(cmd), "/mcpx/stream%s%lu%s", bad[i][0], arg, bad[i][1]);
+		j = tel_query(fd, cmd);
+		cr_assert_not_null(j, "%s: no reply", cmd);
+		cr_assert(json_is_null(json_object_get(j, "/mcpx/stream")), "%s", cmd);
+		json_decref(j);
+	}
 	close(fd);
 	dp_srtp_ctx_free(ue);
 	rig_down(&r);

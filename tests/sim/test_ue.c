@@ -393,6 +393,54 @@ Test(sim_ue, group_media_and_floor_under_gmk)
 	close(x);
 }
 
+/*
+ * Off-network, TS 24.380 Annex C: 'O: has no permission' + Floor Release from
+ * the arbitrator -> 'O: silence'. The Floor Idle we add may follow or not; a
+ * Release from anyone else changes nothing. Then a PTT press gets the floor.
+ */
+Test(sim_ue, offnet_floor_release_from_the_talker_frees_the_floor)
+{
+	static const struct {
+		enum fc_type type;
+		uint32_t from;
+		enum fc_cli_state state;
+		enum fc_note note;
+	} step[] = {
+		/* 1 */ {FC_T_TAKEN, 0x2222, FC_CLI_TAKEN, FC_NOTE_TAKEN},
+		/* 2 */ {FC_T_RELEASE, 0x3333, FC_CLI_TAKEN, FC_NOTE_NONE},	/* not the talker */
+		/* 3 */ {FC_T_RELEASE, 0x2222, FC_CLI_IDLE, FC_NOTE_IDLE},
+		/* 4 */ {FC_T_IDLE, 0x2222, FC_CLI_IDLE, FC_NOTE_NONE},
+		/* 5 */ {FC_T_RELEASE, 0x2222, FC_CLI_IDLE, FC_NOTE_NONE},	/* a repeat */
+		/* 6 */ {FC_T_TAKEN, 0x3333, FC_CLI_TAKEN, FC_NOTE_TAKEN},
+		/* 7 */ {FC_T_RELEASE, 0x2222, FC_CLI_TAKEN, FC_NOTE_NONE},	/* the old talker */
+		/* 8 */ {FC_T_RELEASE, 0x3333, FC_CLI_IDLE, FC_NOTE_IDLE},
+	};
+	struct fc_cli_cfg cfg = { .ssrc = 0x1111, .user_id = "sip:b@example.org" };
+	struct ue_floor f;
+	struct ue_floor_out o;
+	struct fc_msg m;
+	unsigned int i;
+
+	ue_floor_init(&f, &cfg, true, 200);
+	for (i = 0; i < sizeof(step) / sizeof(step[0]); i++) {
+		fc_msg_init(&m, step[i].type, false, step[i].from);
+		if (step[i].type == FC_T_TAKEN) {
+			m.present = FC_F_SSRC;
+			m.granted_ssrc = step[i].from;
+		}
+		cr_assert_eq(ue_floor_rx(&f, &m, 10 * i, &o), 0, "step %u", i + 1);
+		cr_assert_eq(f.cli.state, step[i].state, "step %u: %s", i + 1,
+			     fc_cli_state_name(f.cli.state));
+		cr_assert_eq(o.note, step[i].note, "step %u: %s", i + 1, fc_note_name(o.note));
+		cr_assert_eq(o.n, 0, "step %u: nothing sent", i + 1);
+	}
+	cr_assert_eq(f.unexpected, 0);
+	cr_assert_eq(ue_floor_ptt(&f, true, 1000, &o), 0);
+	cr_assert_eq(f.cli.state, FC_CLI_PENDING_REQUEST);
+	ue_floor_tick(&f, 1000 + 200, &o);
+	cr_assert(ue_floor_has_permission(&f), "the floor was free: ours after the wait");
+}
+
 /* The holder arbitrates: a request while alice talks is denied; after her Idle, bob gets it. */
 Test(sim_ue, floor_denied_while_taken_then_granted)
 {
