@@ -20,7 +20,8 @@
 	_(IO, "file input/output failed")                                       \
 	_(PASSPHRASE, "wrong passphrase or key file, or the file was altered")  \
 	_(NOTFOUND, "no such identity, key period or KMS")                      \
-	_(EXISTS, "already present")
+	_(EXISTS, "already present")                                            \
+	_(EXPIRED, "outside its validity period (ValidFrom/ValidTo)")
 
 enum keys_error {
 	KEYS_E_NONE = 0,

@@ -194,6 +194,32 @@ kms_keyset_validate(const struct kms_keyset *ks, const struct kms_cert *c)
 	return sakke_rsk_validate(ks->rsk, c->z, ks->uid, sizeof(ks->uid));
 }
 
+static int
+in_window(bool has_from, int64_t from, bool has_to, int64_t to, int64_t now)
+{
+	if ((has_from && now < from) || (has_to && now > to))
+		return -KEYS_E_EXPIRED;
+	return 0;
+}
+
+int
+kms_cert_check_time(const struct kms_cert *c, int64_t now_unix)
+{
+	if (c == NULL)
+		return -KEYS_E_ARG;
+	return in_window(c->has_valid_from, c->valid_from, c->has_valid_to, c->valid_to,
+			 now_unix);
+}
+
+int
+kms_keyset_check_time(const struct kms_keyset *ks, int64_t now_unix)
+{
+	if (ks == NULL)
+		return -KEYS_E_ARG;
+	return in_window(ks->has_valid_from, ks->valid_from, ks->has_valid_to, ks->valid_to,
+			 now_unix);
+}
+
 int
 kms_period_at(uint64_t *no, const struct kms_cert *c, int64_t unix_s)
 {

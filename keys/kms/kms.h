@@ -40,6 +40,8 @@ struct kms_cert {
 	bool external;			/* Role="External" (else "Root") */
 	bool security_gateway;		/* IsSecurityGateway="true" (Annex L.3.2) */
 	bool revoked;
+	bool has_valid_from, has_valid_to;	/* ValidFrom, ValidTo present */
+	int64_t valid_from, valid_to;	/* Unix seconds, both ends included */
 	uint32_t user_id_format;
 	uint64_t period_len;		/* UserKeyPeriod, seconds */
 	uint64_t period_offset;		/* UserKeyOffset, seconds */
@@ -55,6 +57,8 @@ struct kms_keyset {
 	uint8_t uid[KMS_UID_LEN];
 	uint64_t period_no;
 	bool revoked;
+	bool has_valid_from, has_valid_to;	/* ValidFrom, ValidTo present */
+	int64_t valid_from, valid_to;	/* Unix seconds, both ends included */
 	uint8_t ssk[KMS_SSK_LEN];	/* UserSigningKeySSK */
 	uint8_t pvt[KMS_PVT_LEN];	/* UserPubTokenPVT */
 	uint8_t rsk[KMS_RSK_LEN];	/* UserDecryptKey */
@@ -128,6 +132,19 @@ MUST_CHECK int
 kms_keyset_validate(const struct kms_keyset *ks, const struct kms_cert *cert);
 
 /*
+ * Is |cert| in force at Unix time |now_unix|: ValidFrom <= now <= ValidTo,
+ * an absent end being open? Check on import and before each use, beside
+ * kms_cert_validate() and the caller's revocation check.
+ * Returns 0, -KEYS_E_ARG or -KEYS_E_EXPIRED (not yet valid, or expired).
+ */
+MUST_CHECK int
+kms_cert_check_time(const struct kms_cert *cert, int64_t now_unix);
+
+/* The same for a key set's ValidFrom/ValidTo. Returns 0, -KEYS_E_ARG, -KEYS_E_EXPIRED. */
+MUST_CHECK int
+kms_keyset_check_time(const struct kms_keyset *ks, int64_t now_unix);
+
+/*
  * |*no| = the key period number containing Unix time |unix_s| for |cert|'s
  * period parameters, counted from the NTP epoch 1900 (TS 33.180 F.2.1).
  * Returns 0, -KEYS_E_ARG or -KEYS_E_RANGE (before the first period).
@@ -156,9 +173,13 @@ kms_xml_free(char *xml);
 
 /*
  * Read one certificate (the first KmsCertificate found) from |xml|.
- * Returns 0, -KEYS_E_ARG, -KEYS_E_PARSE (not well-formed, missing or malformed
- * element, wrong sizes) or -KEYS_E_RANGE (a URI too long). Not validated:
- * call kms_cert_validate().
+ * ValidFrom/ValidTo (xs:dateTime; no zone = UTC) are read into the valid_*
+ * fields. Returns 0, -KEYS_E_ARG, -KEYS_E_PARSE (not well-formed, missing or
+ * malformed element, wrong sizes), -KEYS_E_RANGE (a URI too long, ValidTo
+ * before ValidFrom) or -KEYS_E_CRYPTO (libxml2's allocator could not be
+ * wrapped). The first call installs, process-wide, a wiping layer under
+ * libxml2's allocator (kms_xml.c): a host's own xmlMemSetup() must come
+ * before. Not validated: call kms_cert_validate() and kms_cert_check_time().
  */
 MUST_CHECK int
 kms_cert_from_xml(struct kms_cert *cert, const char *xml, size_t len);
@@ -166,8 +187,9 @@ kms_cert_from_xml(struct kms_cert *cert, const char *xml, size_t len);
 /*
  * Read one key set (the first KmsKeySet) from |xml| into |ks| (from
  * kms_keyset_new()). The parser's copies of key text are wiped.
- * Returns 0, -KEYS_E_ARG, -KEYS_E_PARSE or -KEYS_E_RANGE. Not validated: call
- * kms_keyset_validate().
+ * Returns 0, -KEYS_E_ARG, -KEYS_E_PARSE, -KEYS_E_RANGE or -KEYS_E_CRYPTO (as
+ * for a certificate). Not validated: call kms_keyset_validate() and
+ * kms_keyset_check_time().
  */
 MUST_CHECK int
 kms_keyset_from_xml(struct kms_keyset *ks, const char *xml, size_t len);

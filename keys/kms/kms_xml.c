@@ -2,18 +2,25 @@
 /*
  * KMS certificates and key sets in the XML of TS 33.180 Annex D.3 (structure
  * per the digest §2.3). Reading is libxml2 with no network, no DTD and no
- * entity substitution; every text node is wiped before the tree is freed, so
- * no copy of a key is left in libxml2's heap. Writing is by hand into secure
- * memory for the same reason: the document may carry an SSK and an RSK.
+ * entity substitution. libxml2 copies the document into buffers of its own
+ * (input buffer, text nodes, dictionary) and frees them on paths we do not
+ * see, a malformed document's partial tree among them; so before the first
+ * parse we put a layer under libxml2's allocator (xmlMemSetup) that wipes
+ * every block when it is freed or moved by realloc. No copy of an SSK or RSK
+ * is left in freed heap. Writing is by hand into secure memory for the same
+ * reason: the document may carry an SSK and an RSK.
  */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <libxml/xmlmemory.h>
 #include <sodium.h>
 
 #include "kms.h"
@@ -99,15 +106,26 @@ put_hex(struct out *o, const char *indent, const char *name, const uint8_t *b, s
 }
 
 static void
-put_time(struct out *o, const char *indent, int64_t unix_s)
+put_time(struct out *o, const char *indent, const char *name, int64_t unix_s)
 {
 	time_t t = (time_t)unix_s;
 	struct tm tm;
 	char s[32];
 
-	gmtime_r(&t, &tm);
-	strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	put_elem(o, indent, "Time", s);
+	if (gmtime_r(&t, &tm) == NULL || strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+		o->full = true;
+		return;
+	}
+	put_elem(o, indent, name, s);
+}
+
+static void
+put_validity(struct out *o, bool has_from, int64_t from, bool has_to, int64_t to)
+{
+	if (has_from)
+		put_time(o, "        ", "ValidFrom", from);
+	if (has_to)
+		put_time(o, "        ", "ValidTo", to);
 }
 
 static int
@@ -152,7 +170,7 @@ response_head(struct out *o, const char *user_uri, const char *kms_uri, const ch
 	       " Version=\"1.0.0\">\n");
 	put_elem(o, "  ", "UserUri", user_uri);
 	put_elem(o, "  ", "KmsUri", kms_uri);
-	put_time(o, "  ", now_unix);
+	put_time(o, "  ", "Time", now_unix);
 	snprintf(url, sizeof(url), "https://%s/keymanagement/identity/v1/%s", kms_uri, req);
 	put_elem(o, "  ", "ClientReqUrl", url);
 	put(o, "  <KmsMessage>\n");
@@ -177,6 +195,7 @@ kms_cert_to_xml(char **xml, size_t *len, const struct kms_cert *c, int64_t now_u
 	put_elem(&o, "        ", "KmsUri", c->kms_uri);
 	if (c->issuer[0] != '\0')
 		put_elem(&o, "        ", "Issuer", c->issuer);
+	put_validity(&o, c->has_valid_from, c->valid_from, c->has_valid_to, c->valid_to);
 	if (c->revoked)
 		put_elem(&o, "        ", "Revoked", "true");
 	putf(&o, "        <UserIdFormat>%u</UserIdFormat>\n", c->user_id_format);
@@ -207,6 +226,7 @@ kms_keyset_to_xml(char **xml, size_t *len, const struct kms_keyset *ks, int64_t 
 	put_elem(&o, "        ", "KmsUri", ks->kms_uri);
 	put_elem(&o, "        ", "UserUri", ks->user_uri);
 	put_hex(&o, "        ", "UserID", ks->uid, sizeof(ks->uid));
+	put_validity(&o, ks->has_valid_from, ks->valid_from, ks->has_valid_to, ks->valid_to);
 	putf(&o, "        <KeyPeriodNo>%llu</KeyPeriodNo>\n", (unsigned long long)ks->period_no);
 	if (ks->revoked)
 		put_elem(&o, "        ", "Revoked", "true");
@@ -318,6 +338,98 @@ get_u64(xmlNode *parent, const char *name, uint64_t *v, bool required)
 	return 0;
 }
 
+static bool
+digits(const char *s, size_t n, int *v)
+{
+	size_t i;
+
+	*v = 0;
+	for (i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return false;
+		*v = *v * 10 + (s[i] - '0');
+	}
+	return true;
+}
+
+/*
+ * xs:dateTime, as the Annex D.3 schema types ValidFrom and ValidTo:
+ * YYYY-MM-DDThh:mm:ss[.fraction][Z|+hh:mm|-hh:mm]; no zone is read as UTC
+ * (the KMS samples send none). The fraction is dropped. To Unix seconds.
+ */
+static bool
+parse_datetime(const char *s, size_t n, int64_t *unix_s)
+{
+	static const unsigned char mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int y, mo, d, h, mi, sec, zh = 0, zm = 0, sign = 0;
+	size_t i = 19;
+	struct tm tm;
+	time_t t;
+
+	if (n < 19 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
+	    s[16] != ':' || !digits(s, 4, &y) || !digits(s + 5, 2, &mo) ||
+	    !digits(s + 8, 2, &d) || !digits(s + 11, 2, &h) || !digits(s + 14, 2, &mi) ||
+	    !digits(s + 17, 2, &sec))
+		return false;
+	if (i < n && s[i] == '.') {
+		for (i++; i < n && isdigit((unsigned char)s[i]); i++)
+			;
+		if (s[i - 1] == '.')
+			return false;
+	}
+	if (i + 1 == n && s[i] == 'Z') {
+		i++;
+	} else if (i + 6 == n && (s[i] == '+' || s[i] == '-') && s[i + 3] == ':' &&
+		   digits(s + i + 1, 2, &zh) && digits(s + i + 4, 2, &zm)) {
+		sign = s[i] == '+' ? 1 : -1;
+		i += 6;
+	}
+	if (i != n || y < 1 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+	    (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))) || h > 23 ||
+	    mi > 59 || sec > 59 || zh > 14 || zm > 59)
+		return false;
+	tm = (struct tm){.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h,
+			 .tm_min = mi, .tm_sec = sec};
+	t = timegm(&tm);	/* fields checked above: no normalising */
+	if (t == (time_t)-1 && !(y == 1969 && mo == 12 && d == 31 && h == 23 && mi == 59 &&
+				 sec == 59))
+		return false;
+	*unix_s = (int64_t)t - sign * (zh * 3600 + zm * 60);
+	return true;
+}
+
+/* An optional dateTime element: |*has| says whether it was there. */
+static int
+get_time(xmlNode *parent, const char *name, int64_t *v, bool *has)
+{
+	xmlNode *e = child(parent, name);
+	const char *s;
+	size_t n;
+
+	*has = false;
+	*v = 0;
+	if (e == NULL)
+		return 0;
+	s = text_of(e, &n);
+	if (s == NULL || !parse_datetime(s, n, v))
+		return -KEYS_E_PARSE;
+	*has = true;
+	return 0;
+}
+
+/* ValidFrom and ValidTo, each optional; a window that ends before it starts is refused. */
+static int
+get_validity(xmlNode *parent, int64_t *from, bool *has_from, int64_t *to, bool *has_to)
+{
+	int rc = get_time(parent, "ValidFrom", from, has_from);
+
+	if (rc == 0)
+		rc = get_time(parent, "ValidTo", to, has_to);
+	if (rc == 0 && *has_from && *has_to && *to < *from)
+		rc = -KEYS_E_RANGE;
+	return rc;
+}
+
 static int
 get_bool(xmlNode *parent, const char *name, bool *v)
 {
@@ -385,6 +497,89 @@ wipe_text(xmlDoc *doc, xmlNode *n)
 	}
 }
 
+/*
+ * libxml2's heap, wiped. Each block carries its size in a header so that
+ * free and realloc can wipe it; the layer sits on whatever allocator was in
+ * place when it was installed (the C library's, or one a host set up first).
+ */
+union blk_hdr {
+	size_t n;
+	max_align_t align;
+};
+
+static xmlFreeFunc lower_free;
+static xmlMallocFunc lower_malloc;
+static xmlReallocFunc lower_realloc;
+static xmlStrdupFunc lower_strdup;
+static pthread_once_t heap_once = PTHREAD_ONCE_INIT;
+static bool heap_ok;
+
+static void *
+wiped_malloc(size_t n)
+{
+	union blk_hdr *h;
+
+	if (n > SIZE_MAX - sizeof(*h))
+		return NULL;
+	h = lower_malloc(sizeof(*h) + n);
+	if (h == NULL)
+		return NULL;
+	h->n = n;
+	return h + 1;
+}
+
+static void
+wiped_free(void *p)
+{
+	union blk_hdr *h;
+
+	if (p == NULL)
+		return;
+	h = (union blk_hdr *)p - 1;
+	sodium_memzero(h, sizeof(*h) + h->n);
+	lower_free(h);
+}
+
+/* Always moves, so that the old block is wiped whole. */
+static void *
+wiped_realloc(void *p, size_t n)
+{
+	union blk_hdr *h;
+	void *q;
+
+	if (p == NULL)
+		return wiped_malloc(n);
+	h = (union blk_hdr *)p - 1;
+	q = wiped_malloc(n);
+	if (q == NULL)
+		return NULL;	/* as realloc(): the old block stays */
+	memcpy(q, p, h->n < n ? h->n : n);
+	wiped_free(p);
+	return q;
+}
+
+static char *
+wiped_strdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = wiped_malloc(n);
+
+	if (d != NULL)
+		memcpy(d, s, n);
+	return d;
+}
+
+static void
+heap_install(void)
+{
+	if (xmlMemGet(&lower_free, &lower_malloc, &lower_realloc, &lower_strdup) != 0 ||
+	    lower_free == NULL || lower_malloc == NULL)
+		return;
+	heap_ok = xmlMemSetup(wiped_free, wiped_malloc, wiped_realloc, wiped_strdup) == 0;
+	if (heap_ok)
+		xmlInitParser();
+}
+
 /* keys/ never prints: libxml2's messages (encoding errors among them) go nowhere. */
 static void
 quiet(void *ctx, const char *msg, ...)
@@ -403,6 +598,9 @@ quiet_structured(void *ctx, xmlErrorPtr err)
 static int
 doc_read(xmlDoc **doc, const char *xml, size_t len)
 {
+	/* before libxml2 allocates anything: blocks must carry our header */
+	if (pthread_once(&heap_once, heap_install) != 0 || !heap_ok)
+		return -KEYS_E_CRYPTO;
 	xmlSetGenericErrorFunc(NULL, quiet);
 	xmlSetStructuredErrorFunc(NULL, quiet_structured);
 	if (xml == NULL || len == 0 || len > (1u << 20) || len > INT32_MAX)
@@ -461,6 +659,9 @@ kms_cert_from_xml(struct kms_cert *c, const char *xml, size_t len)
 	if (rc == 0)
 		rc = get_str(e, "Issuer", c->issuer, sizeof(c->issuer), false);
 	if (rc == 0)
+		rc = get_validity(e, &c->valid_from, &c->has_valid_from, &c->valid_to,
+				  &c->has_valid_to);
+	if (rc == 0)
 		rc = get_bool(e, "Revoked", &c->revoked);
 	if (rc == 0)
 		rc = get_u64(e, "UserIdFormat", &fmt, true);
@@ -508,6 +709,9 @@ kms_keyset_from_xml(struct kms_keyset *ks, const char *xml, size_t len)
 		rc = get_str(e, "UserUri", ks->user_uri, sizeof(ks->user_uri), true);
 	if (rc == 0)
 		rc = get_hex(e, "UserID", ks->uid, sizeof(ks->uid));
+	if (rc == 0)
+		rc = get_validity(e, &ks->valid_from, &ks->has_valid_from, &ks->valid_to,
+				  &ks->has_valid_to);
 	if (rc == 0)
 		rc = get_u64(e, "KeyPeriodNo", &ks->period_no, true);
 	if (rc == 0)

@@ -227,7 +227,11 @@ mikey_msg_sp(const struct mikey_msg *m, uint8_t no);
 const struct mikey_cs *
 mikey_msg_cs(const struct mikey_msg *m, uint8_t cs_id);
 
-/* The timestamp's whole seconds since 1900-01-01 UTC. */
+/*
+ * The timestamp's whole seconds since 1900-01-01 UTC, modulo 2^32: the NTP
+ * era is not on the wire (RFC 5905 §6). Place it in the era nearest a clock
+ * before use, as mikey_sakke_receive() does.
+ */
 static inline uint64_t
 mikey_msg_ntp_seconds(const struct mikey_msg *m)
 {

@@ -224,7 +224,8 @@ fill_head(struct mikey_msg *m, const struct mikey_tx *tx, const struct build *b,
 		memcpy(cs->spi, b->spi, b->spi_len);
 	}
 	m->ts_type = MIKEY_TS_NTP_UTC;
-	m->ts = t1900 << 32;
+	/* RFC 5905 §6: the field carries the seconds modulo 2^32, the era is implied */
+	m->ts = (t1900 & UINT32_MAX) << 32;
 	m->rand.p = b->k->rand;
 	m->rand.len = sizeof(b->k->rand);
 	set_idr(&m->idr[MIKEY_IDR_I], MIKEY_ROLE_I, tx->from->uri);
@@ -452,19 +453,26 @@ kms_find(const struct mikey_rx *rx, const struct mikey_bytes *uri)
 	return NULL;
 }
 
-/* Step 3: |T - now| within the window. */
+/*
+ * Step 3: |T - now| within the window. T carries its seconds modulo 2^32
+ * (RFC 5905 §6: no era on the wire), so T is first placed in the era nearest
+ * the clock; the window, T's key period, the UIDs and E.6 all use that
+ * 64-bit T, and the sender's period agrees past 2036.
+ */
 static int
 check_time(struct rxs *s)
 {
 	int64_t now = s->rx->clock != NULL ? s->rx->clock(s->rx->clock_arg) : (int64_t)time(NULL);
 	int64_t w = s->rx->window > 0 ? s->rx->window : MIKEY_WINDOW_DEFAULT;
+	uint32_t secs = (uint32_t)mikey_msg_ntp_seconds(&s->m);
 	int64_t d;
 
-	s->now1900 = (uint64_t)now + KEYS_NTP_UNIX_OFFSET;
-	s->t1900 = mikey_msg_ntp_seconds(&s->m);
-	d = (int64_t)(s->t1900 - s->now1900);
-	if (d > w || d < -w)
+	if (keys_ntp_from_unix(&s->now1900, now) < 0)
 		return reject(s, MIKEY_REJECT_TIMESTAMP_WINDOW, -KEYS_E_VERIFY);
+	d = (int32_t)(secs - (uint32_t)s->now1900);	/* nearest era: |d| < 2^31 */
+	if (d > w || d < -w || (d < 0 && s->now1900 < (uint64_t)-d))
+		return reject(s, MIKEY_REJECT_TIMESTAMP_WINDOW, -KEYS_E_VERIFY);
+	s->t1900 = s->now1900 + (uint64_t)d;
 	return 0;
 }
 

@@ -341,6 +341,8 @@ import_one(struct cli *c, struct store *st, const char *file, unsigned int extra
 		rc = kms_cert_from_xml(&cert, (const char *)buf, len);
 		if (rc == 0)
 			rc = kms_cert_validate(&cert);
+		if (rc == 0)
+			rc = kms_cert_check_time(&cert, c->now);
 		if (rc == 0 && cert.revoked)
 			rc = -KEYS_E_KEY;
 		if (rc < 0) {
@@ -366,7 +368,9 @@ import_one(struct cli *c, struct store *st, const char *file, unsigned int extra
 	rc = cli_find_cert(c, st, ks->kms_uri, &cert);
 	if (rc != 0)
 		goto out;
-	rc = ks->revoked ? -KEYS_E_KEY : kms_keyset_validate(ks, &cert);
+	rc = ks->revoked ? -KEYS_E_KEY : kms_keyset_check_time(ks, c->now);
+	if (rc == 0)
+		rc = kms_keyset_validate(ks, &cert);
 	if (rc == 0)
 		rc = store_put_keyset(st, ks->user_uri, ks->kms_uri, ks->period_no, ks->ssk,
 				      ks->pvt, ks->rsk, STORE_REPLACE);

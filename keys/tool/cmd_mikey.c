@@ -19,6 +19,8 @@
 
 #define MAX_KMS 16
 #define MAX_MEMBERS 64
+/* the latest --activation/--expiry (Unix seconds) an E.6 time can carry */
+#define UNIX_MAX (MIKEY_KP_TIME_MAX - KEYS_NTP_UNIX_OFFSET)
 #define MAX_IDS 64
 
 /* The trusted KMSs of a store, as the MIKEY code wants them (borrowing the store). */
@@ -147,8 +149,11 @@ send_parse(struct cli *c, int argc, char **argv, struct send_opts *o)
 			break;
 		case 'a':
 		case 'e':
-			if (cli_u64(optarg, ch == 'a' ? &o->activation : &o->expiry) < 0)
-				return cli_fail(c, CLI_USAGE, "'%s': Unix seconds", optarg);
+			/* E.6 holds 40-bit seconds since 1900: refuse what would not fit */
+			if (cli_u64(optarg, ch == 'a' ? &o->activation : &o->expiry) < 0 ||
+			    (ch == 'a' ? o->activation : o->expiry) > UNIX_MAX)
+				return cli_fail(c, CLI_USAGE, "'%s': Unix seconds, at most %llu",
+						optarg, (unsigned long long)UNIX_MAX);
 			break;
 		default: return CLI_USAGE;
 		}
@@ -158,15 +163,11 @@ send_parse(struct cli *c, int argc, char **argv, struct send_opts *o)
 	return 0;
 }
 
-/* Unix seconds to seconds since 1900 (E.6 times); 0 stays 0. */
+/* Unix seconds (send_parse() keeps them to UNIX_MAX) to E.6 seconds since 1900; 0 stays 0. */
 static uint64_t
 ntp_of(uint64_t unix_s)
 {
-	uint64_t t = 0;
-
-	if (unix_s != 0 && keys_ntp_from_unix(&t, (int64_t)unix_s) < 0)
-		t = 0;
-	return t;
+	return unix_s != 0 ? unix_s + KEYS_NTP_UNIX_OFFSET : 0;
 }
 
 static int

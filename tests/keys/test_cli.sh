@@ -50,6 +50,19 @@ cp alice.store before.store
 expect 1 "tampered key set" -- "$K" store import --store alice.store tampered.xml
 one_line "key material failed validation"
 cmp -s alice.store before.store && ok || bad "a refused import changed the store"
+# outside ValidFrom/ValidTo (Annex D.3): refused, store unchanged; inside: imported
+sed 's|<UserIdFormat>|<ValidTo>2001-01-01T00:00:00</ValidTo><UserIdFormat>|' cert.xml >expired-cert.xml
+expect 1 "an expired KMS certificate" -- "$K" store import --store alice.store expired-cert.xml
+one_line "outside its validity period"
+cmp -s alice.store before.store && ok || bad "a refused certificate changed the store"
+sed 's|<KeyPeriodNo>|<ValidFrom>2100-01-01T00:00:00Z</ValidFrom><KeyPeriodNo>|' alice.xml >early-alice.xml
+expect 1 "a key set not yet valid" -- "$K" store import --store alice.store early-alice.xml
+one_line "outside its validity period"
+cmp -s alice.store before.store && ok || bad "a refused key set changed the store"
+sed 's|<UserIdFormat>|<ValidFrom>2001-01-01T00:00:00Z</ValidFrom><ValidTo>2100-01-01T00:00:00Z</ValidTo><UserIdFormat>|' cert.xml >dated-cert.xml
+expect 0 "a certificate in force" -- "$K" store import --store alice.store dated-cert.xml
+expect 1 "the same, with the clock past ValidTo" -- "$K" --at 4102444801 store import --store alice.store dated-cert.xml
+one_line "outside its validity period"
 expect 1 "an empty file" -- "$K" store import --store alice.store /dev/null
 # a tampered store file
 cp alice.store broken.store
@@ -95,6 +108,13 @@ expect 0 "mikey dump, no store" -- "$K" mikey dump gmk-alice
 grep -q "^SIGN" out.txt && grep -q "^SAKKE" out.txt && ok || bad "dump: $(cat out.txt)"
 expect 0 "alice opens her GMK" -- "$K" --json mikey dump --store alice.store --user sip:alice@example.org gmk-alice
 grep -q '"opened":true' out.txt && grep -q '"roc_rate":1' out.txt && ok || bad "open: $(cat out.txt)"
+# E.6 times above what 40 bits since 1900 hold: a usage error, nothing sent
+expect 2 "gms gmk, --expiry 2^64-1" -- "$K" gms gmk --store alice.store --user gms@example.org --expiry 18446744073709551615 --member sip:alice@example.org
+one_line "at most 1097302638975"
+expect 2 "gms gmk, --expiry 2^63" -- "$K" gms gmk --store alice.store --user gms@example.org --expiry 9223372036854775808 --member sip:alice@example.org
+expect 2 "gms gmk, --activation 2^63" -- "$K" gms gmk --store alice.store --user gms@example.org --activation 9223372036854775808 --member sip:alice@example.org
+expect 2 "gms gmk, --expiry one past the 40-bit limit" -- "$K" gms gmk --store alice.store --user gms@example.org --expiry 1097302638976 --member sip:alice@example.org
+expect 0 "gms gmk, --expiry at the 40-bit limit" -- "$K" gms gmk --store alice.store --user gms@example.org --expiry 1097302638975 --member sip:alice@example.org
 expect 1 "bob cannot open alice's" -- "$K" mikey dump --store alice.store --user sip:bob@example.org gmk-alice
 one_line "refused"
 export MCPX_PASSPHRASE="appliance"

@@ -870,3 +870,85 @@ Test(keys_mikey_sakke, sender_refuses_wrong_purpose)
 	cr_assert_eq(mikey_csk_send(buf, sizeof(buf), &len, &tx, &k), -KEYS_E_RANGE);
 	cr_assert_eq(mikey_pck_send(buf, 100, &len, &tx, &k), -KEYS_E_ARG, "buffer too small");
 }
+
+/*
+ * NTP era 1 (RFC 5905 §6): T carries seconds modulo 2^32, so from 2036-02-07
+ * the receiver places T in the era nearest its clock before the window, the
+ * key period and the UIDs. Numbered cases: (sender's time, receiver's clock,
+ * expected reason); times as offsets from the rollover.
+ */
+#define ERA1 ((int64_t)(((uint64_t)1 << 32) - KEYS_NTP_UNIX_OFFSET))	/* Unix 2085978496 */
+
+Test(keys_mikey_sakke, ntp_era_rollover)
+{
+	static const struct {
+		int64_t send, clock;
+		enum mikey_reject want;
+	} t[] = {
+		/* 0 */ { 100, 100, MIKEY_REJECT_NONE },
+		/* 1 */ { -5, 5, MIKEY_REJECT_NONE },	/* T in era 0, clock in era 1 */
+		/* 2 */ { 5, -5, MIKEY_REJECT_NONE },	/* T in era 1, clock in era 0 */
+		/* 3 */ { 100, 100 + MIKEY_WINDOW_DEFAULT + 1, MIKEY_REJECT_TIMESTAMP_WINDOW },
+		/* 4 */ { 100, 100 - MIKEY_WINDOW_DEFAULT - 1, MIKEY_REJECT_TIMESTAMP_WINDOW },
+	};
+	const struct mikey_kms *trusted[1] = { &F.kms_home };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct kms_keyset *ka = NULL, *kb = NULL;
+		struct mikey_identity *bob = NULL;
+		const struct mikey_identity *ids[1];
+		struct mikey_signer *alice = NULL;
+		struct mikey_newkey k;
+		struct mikey_key got;
+		struct mikey_tx tx;
+		struct mikey_rx rx;
+		struct mikey_msg m;
+		enum mikey_reject why;
+		uint8_t buf[MIKEY_MSG_MAX];
+		uint64_t pno;
+		size_t len;
+		int rc;
+
+		cr_assert_eq(keys_period_no_unix(&pno, ERA1 + t[i].send, PERIOD, 0), 0);
+		cr_assert_eq(kms_issue(&ka, F.home, ALICE, pno), 0);
+		cr_assert_eq(kms_issue(&kb, F.home, BOB, pno), 0);
+		cr_assert_eq(mikey_signer_new(&alice, ALICE, &F.kms_home, pno, ka->ssk, ka->pvt), 0);
+		cr_assert_eq(mikey_identity_new(&bob, BOB, &F.kms_home, pno, kb->rsk), 0);
+		ids[0] = bob;
+		memset(&tx, 0, sizeof(tx));
+		tx.from = alice;
+		tx.to.uri = BOB;
+		tx.to.kms = &F.kms_home;
+		tx.now = ERA1 + t[i].send;
+		cr_assert_eq(mikey_newkey_make(&k, KEYS_PURPOSE_PCK), 0);
+		cr_assert_eq(mikey_pck_send(buf, sizeof(buf), &len, &tx, &k), 0, "case %u", i);
+		cr_assert_eq(mikey_msg_decode(&m, buf, len, NULL), 0);
+		cr_assert_eq(mikey_msg_ntp_seconds(&m),
+			     (uint32_t)((uint64_t)tx.now + KEYS_NTP_UNIX_OFFSET),
+			     "case %u: T's seconds modulo 2^32", i);
+		memset(&rx, 0, sizeof(rx));
+		rx.kms = trusted;
+		rx.n_kms = 1;
+		rx.ids = ids;
+		rx.n_ids = 1;
+		rx.clock = fix_clock;
+		F.clock = ERA1 + t[i].clock;
+		rc = mikey_sakke_receive(&got, &rx, buf, len, -1, &why);
+		cr_assert_eq(why, t[i].want, "case %u: %s", i, mikey_reject_name(why));
+		if (t[i].want == MIKEY_REJECT_NONE) {
+			cr_assert_eq(rc, 0, "case %u", i);
+			cr_assert_arr_eq(got.key, k.key, KEYS_KEY_LEN, "case %u", i);
+			cr_assert_eq(got.activation, (uint64_t)tx.now + KEYS_NTP_UNIX_OFFSET,
+				     "case %u: T placed in its era", i);
+		} else {
+			cr_assert_eq(rc, -KEYS_E_VERIFY, "case %u", i);
+		}
+		mikey_key_wipe(&got);
+		sodium_memzero(&k, sizeof(k));
+		mikey_signer_free(alice);
+		mikey_identity_free(bob);
+		kms_keyset_free(ka);
+		kms_keyset_free(kb);
+	}
+}
