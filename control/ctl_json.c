@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: proprietary */
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -174,4 +175,53 @@ uint64_t
 ctl_json_arena_misses(void)
 {
 	return atomic_load_explicit(&arena_misses, memory_order_relaxed);
+}
+
+void
+ctl_json_error_text(const json_error_t *je, char *out, size_t n)
+{
+	const char *reason = je->text, *near = strstr(reason, " near ");
+	int len = near != NULL ? (int)(near - reason) : (int)strnlen(reason, sizeof(je->text));
+
+	/* The only reasons that quote the input besides "near": bad \u escapes. */
+	if (strncmp(reason, "invalid Unicode", 15) == 0) {
+		reason = "invalid Unicode escape";
+		len = (int)strlen(reason);
+	}
+	if (je->line < 1)	/* not a parse error: "unable to open PATH: ..." */
+		snprintf(out, n, "%.*s", len, reason);
+	else
+		snprintf(out, n, "line %d column %d (octet %d): %.*s", je->line, je->column,
+			 je->position, len, reason);
+}
+
+bool
+ctl_number_parse(const char *s, uint64_t max, uint64_t *out)
+{
+	unsigned int base = 10, d;
+	uint64_t x = 0;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	} else if (s[0] == '0' && s[1] != '\0') {
+		return false;	/* "010": octal to strtoull, decimal to a person */
+	}
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++) {
+		if (*s >= '0' && *s <= '9')
+			d = (unsigned int)(*s - '0');
+		else if (base == 16 && *s >= 'a' && *s <= 'f')
+			d = (unsigned int)(*s - 'a' + 10);
+		else if (base == 16 && *s >= 'A' && *s <= 'F')
+			d = (unsigned int)(*s - 'A' + 10);
+		else
+			return false;
+		if (d > max || x > (max - d) / base)
+			return false;
+		x = x * base + d;
+	}
+	*out = x;
+	return true;
 }

@@ -9,7 +9,10 @@
 #define CTL_JSON_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include <jansson.h>
 
 #define CTL_JSON_ARENA (4u << 20)	/* octets of JSON one request may carve */
 #define CTL_JSON_SCRATCH (256u * 1024 + 64)	/* the reply scratch (CTL_REPLY_MAX + 1 ≤ this) */
@@ -25,6 +28,15 @@ ctl_json_init(void);
 /* Whether ctl_json_init() is in force. */
 bool
 ctl_json_wiping(void);
+
+/*
+ * A parse error of jansson as "line L column C (octet O): REASON" into |out|
+ * (|n| octets, always terminated). jansson's text quotes the token it stopped
+ * in ("near '\"000102030405'"), which may be the first digits of a key: that
+ * part is dropped, and a reason that would quote the input is replaced.
+ */
+void
+ctl_json_error_text(const json_error_t *je, char *out, size_t n);
 
 /* Free (and wipe) what jansson returned to the caller: json_dumps() strings. NULL is fine. */
 void
@@ -59,5 +71,15 @@ ctl_json_scratch(void);
 /* Allocations the arena could not hold (served from the heap), since start. */
 uint64_t
 ctl_json_arena_misses(void);
+
+/*
+ * A number as a person writes it: decimal ("305419896", no leading zero but
+ * "0") or hexadecimal after "0x"/"0X"; no sign, no space, no octal (a leading
+ * 0 is refused, where strtoull's base 0 would read octal), at most |max|.
+ * true with |*out| set; false leaves it unchanged. mcpxd's and mcpxctl's
+ * options and the request decoder all read numbers so.
+ */
+bool
+ctl_number_parse(const char *s, uint64_t max, uint64_t *out);
 
 #endif /* CTL_JSON_H */

@@ -14,6 +14,8 @@
 #include "store.h"
 #include "store_secret.h"
 
+#define RELEASE_BATCH 64		/* keys a release sweep looks at */
+#define RELEASE_EVERY_US 100000	/* one sweep per 100 ms at most: it walks every stream */
 #define FAIL_SETS 2048		/* failure memory: FAIL_SETS x FAIL_WAYS (MKI, SSRC) */
 #define FAIL_WAYS 2
 /*
@@ -43,7 +45,8 @@ struct kept {
 	uint16_t rcc_r;
 	struct gmk_secret *sec;		/* a GMK that learns its senders, else NULL */
 	struct ctl_learn tpl;		/* the senders' streams (sec != NULL) */
-	uint32_t learned;
+	bool registered;		/* dp_key_add was ours (learning): dp_key_del at release */
+	bool check;			/* may be unwanted now: release_sweep looks */
 };
 
 /* A refused (MKI, SSRC, proto): |until| 0 is a free slot. */
@@ -74,6 +77,8 @@ struct ctl_keys {
 	struct kept *kept;
 	struct ctl_rekey *rk;
 	struct ctl_learn_counters lc;
+	uint64_t swept_us;		/* the last release sweep (monotonic) */
+	uint64_t sweep_gap_us;		/* from it to the next: 20 x its length, 100 ms at least */
 	uint8_t fail_key[crypto_shorthash_KEYBYTES];
 	struct fail_ent fail[FAIL_SETS][FAIL_WAYS];
 	uint8_t scratch[PUNT_SCRATCH];	/* a punted packet under trial: wiped after */
@@ -658,6 +663,7 @@ ctl_keys_install(struct ctl_keys *k, struct ctl_ops *c, struct ctl_req *req, jso
 	}
 	install_reply(&key, prof, req, ids, kp != NULL ? kp : kept_find(k, kid), reply);
 	if (kp != NULL) {
+		kp->registered = key_added;
 		kp->next = k->kept;
 		k->kept = kp;
 		kp = NULL;
@@ -827,10 +833,12 @@ ctl_keys_punt(struct ctl_keys *k, struct ctl_ops *c, const struct dp_punt_info *
 		k->lc.refused_known_bad++;
 		return;
 	}
-	if (kp->learned >= kp->tpl.max_senders) {
-		k->lc.refused_cap++;
-		return;
-	}
+	/*
+	 * max_senders is the key's unprotect streams present now, and only the
+	 * dataplane knows them all (installed, learnt, removed by stream.del or a
+	 * rekey): its per-key cap decides, below (-CTL_E_LIMIT). A count of
+	 * senders ever learnt would keep a slot freed by stream.del taken.
+	 */
 	rc = sender_try(k, kp, p, &sp);
 	if (rc != 0) {
 		if (rc == 1) {
@@ -850,7 +858,6 @@ ctl_keys_punt(struct ctl_keys *k, struct ctl_ops *c, const struct dp_punt_info *
 	} else if (rc < 0) {
 		k->lc.errors++;	/* busy, or a race with an install: the next packet retries */
 	} else {
-		kp->learned++;
 		k->lc.learned++;
 		log_learned(c, p, id);
 	}
@@ -858,11 +865,106 @@ ctl_keys_punt(struct ctl_keys *k, struct ctl_ops *c, const struct dp_punt_info *
 
 /* ---- time and reports ----------------------------------------------------- */
 
+void
+ctl_keys_stream_removed(struct ctl_keys *k, const struct dp_srtp_params *p)
+{
+	struct kept *kp;
+
+	if (k == NULL || p->mki_len < DP_KEY_ID_LEN)
+		return;
+	kp = kept_find(k, p->mki);
+	if (kp != NULL)
+		kp->check = true;
+}
+
+static uint64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* Forget |kp| (on k->kept): its GMK wiped, its dataplane registration gone when ours. */
+static bool
+release(struct ctl_keys *k, struct ctl_ops *c, struct kept *kp)
+{
+	struct kept **pp;
+	int rc = kp->registered ? dp_key_del(c->dp, kp->id) : 0;
+
+	if (rc == -DP_E_FULL || rc == -DP_E_STATE)
+		return false;	/* a full command ring, or a stream came: the next sweep */
+	for (pp = &k->kept; *pp != kp; pp = &(*pp)->next)
+		;
+	*pp = kp->next;
+	if (c->log != NULL) {
+		fprintf(c->log, "mcpxd: released key %02x%02x%02x%02x: no stream left, not "
+			"learning\n", kp->id[0], kp->id[1], kp->id[2], kp->id[3]);
+		fflush(c->log);
+	}
+	kept_free(kp);
+	return true;
+}
+
+/*
+ * The release rule (docs/control-protocol.md, "Keys kept"): a kept key that
+ * does not learn (any more) and has no stream left, of either direction, is
+ * forgotten. Looked at after stream.del removed one of its streams or its
+ * learning expired (|check|), at most RELEASE_BATCH keys per sweep and one
+ * sweep per RELEASE_EVERY_US, since a sweep walks every stream. Keys of a
+ * pending rekey wait for it (its retirement forgets the old one).
+ */
+static void
+release_sweep(struct ctl_keys *k, struct ctl_ops *c)
+{
+	struct kept *cand[RELEASE_BATCH], *kp;
+	bool has[RELEASE_BATCH];
+	uint64_t ids[CTL_LIST_MAX], now_us;
+	struct dp_stream_info si;
+	uint32_t cursor = 0;
+	unsigned int i, j, n, n_cand = 0;
+
+	for (kp = k->kept; kp != NULL && n_cand < RELEASE_BATCH; kp = kp->next)
+		if (kp->check && kp->sec == NULL && !ctl_rekey_busy(k->rk, kp->id)) {
+			has[n_cand] = false;
+			cand[n_cand++] = kp;
+		}
+	if (n_cand == 0)
+		return;
+	now_us = mono_us();
+	if (k->swept_us != 0 && now_us - k->swept_us < k->sweep_gap_us)
+		return;
+	k->swept_us = now_us;
+	do {
+		n = dp_stream_list(c->dp, ids, CTL_LIST_MAX, &cursor);
+		for (i = 0; i < n; i++) {
+			if (dp_stream_get(c->dp, ids[i], &si) != 0 ||
+			    si.params.mki_len < DP_KEY_ID_LEN)
+				continue;
+			for (j = 0; j < n_cand; j++)
+				if (sodium_memcmp(si.params.mki, cand[j]->id, DP_KEY_ID_LEN) == 0)
+					has[j] = true;
+		}
+	} while (n == CTL_LIST_MAX);
+	for (j = 0; j < n_cand; j++) {
+		if (has[j])
+			cand[j]->check = false;	/* its next stream.del looks again */
+		else
+			(void)release(k, c, cand[j]);
+	}
+	/* A million streams take a while to walk: sweeps stay under 5 % of the thread. */
+	k->sweep_gap_us = 20 * (mono_us() - now_us);
+	if (k->sweep_gap_us < RELEASE_EVERY_US)
+		k->sweep_gap_us = RELEASE_EVERY_US;
+}
+
 unsigned int
 ctl_keys_tick(struct ctl_keys *k, struct ctl_ops *c)
 {
 	int64_t now;
 	struct kept *kp;
+	unsigned int n;
 
 	if (k == NULL)
 		return 0;
@@ -872,8 +974,11 @@ ctl_keys_tick(struct ctl_keys *k, struct ctl_ops *c)
 		if (kp->sec != NULL && kp->expiry != 0 && now >= kp->expiry) {
 			sodium_free(kp->sec);
 			kp->sec = NULL;
+			kp->check = true;	/* released once it has no stream */
 		}
-	return ctl_rekey_tick(k->rk, c->dp, now, c->log, kept_retire, k);
+	n = ctl_rekey_tick(k->rk, c->dp, now, c->log, kept_retire, k);
+	release_sweep(k, c);
+	return n;
 }
 
 void

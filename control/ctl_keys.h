@@ -90,11 +90,21 @@ ctl_keys_punt(struct ctl_keys *k, struct ctl_ops *c, const struct dp_punt_info *
 
 /*
  * Run what is due on the clock: rekey switches and retirements
- * (ctl_rekey.h), expired GMKs stop learning. Call it from the control loop
+ * (ctl_rekey.h), expired GMKs stop learning, keys no longer wanted are
+ * released (ctl_keys_stream_removed). Call it from the control loop
  * (ctl_ops_tick). NULL |k| is fine. Returns the rekeys still pending.
  */
 unsigned int
 ctl_keys_tick(struct ctl_keys *k, struct ctl_ops *c);
+
+/*
+ * stream.del removed a stream of parameters |p|: if its MKI names a key kept
+ * here, the next tick looks whether the key is still wanted (it learns, or
+ * has streams left) and forgets it if not (docs/control-protocol.md, "Keys
+ * kept"). NULL |k| is fine. Control thread only.
+ */
+void
+ctl_keys_stream_removed(struct ctl_keys *k, const struct dp_srtp_params *p);
 
 void
 ctl_keys_learn_counters(const struct ctl_keys *k, struct ctl_learn_counters *out);

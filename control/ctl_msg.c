@@ -28,15 +28,53 @@ ctl_op_name(enum ctl_op op)
 	return (unsigned int)op < CTL_OP_COUNT ? op_names[op] : "?";
 }
 
+/*
+ * How many octets of |s| to print for at most |max|: cut on a UTF-8
+ * character boundary, so that the message stays valid UTF-8 (jansson refuses
+ * a string that is not, and the reply would lose its message).
+ */
+static int
+utf8_cut(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max + 1);
+
+	if (n <= max)
+		return (int)n;
+	n = max;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;	/* s[n] continues a character: leave that character out */
+	return (int)n;
+}
+
+/* |s| of |len| octets, cut short by snprintf: drop a last character that lost its tail. */
+static void
+utf8_trim(char *s, size_t len)
+{
+	size_t i = len, need;
+	unsigned char c;
+
+	while (i > 0 && len - i < 4 && ((unsigned char)s[i - 1] & 0xc0) == 0x80)
+		i--;
+	if (i == 0)
+		return;
+	c = (unsigned char)s[--i];	/* the last character's first octet */
+	need = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+	if (i + need > len)
+		s[i] = '\0';
+}
+
 int
 ctl_err_set(struct ctl_err *err, int code, const char *fmt, ...)
 {
 	va_list ap;
+	int n;
 
 	err->code = code;
 	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	n = vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
+	if (n >= (int)sizeof(err->msg))	/* cut at the end: not inside a character */
+		utf8_trim(err->msg, sizeof(err->msg) - 1);
 	return code;
 }
 
@@ -54,15 +92,22 @@ type_name(const json_t *v)
 	}
 }
 
-/* An integer, or a string holding one ("0x12345678"), 0..|max|. Absent: 1 (|*out| unchanged). */
+int
+ctl_uint_parse(const char *s, uint64_t max, uint64_t *out)
+{
+	return ctl_number_parse(s, max, out) ? 0 : -CTL_E_VALUE;
+}
+
+/*
+ * An integer, or a string holding one ("305419896", "0x12345678": ctl_uint_parse),
+ * 0..|max|. Absent: 1 (|*out| unchanged).
+ */
 static int
 uint_get(json_t *o, const char *where, const char *name, uint64_t max, uint64_t *out,
 	 struct ctl_err *err)
 {
 	json_t *v = json_object_get(o, name);
 	const char *s = NULL;
-	char *end;
-	uint64_t x;
 
 	if (v == NULL)
 		return 1;
@@ -76,11 +121,10 @@ uint_get(json_t *o, const char *where, const char *name, uint64_t max, uint64_t 
 		return ctl_err_set(err, -CTL_E_TYPE, "%s%s: an integer is needed, not %s", where,
 				   name, type_name(v));
 	s = json_string_value(v);
-	errno = 0;
-	x = strtoull(s, &end, 0);
-	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || x > max)
-		goto range;
-	*out = x;
+	if (json_string_length(v) != strlen(s) || ctl_uint_parse(s, max, out) != 0)
+		return ctl_err_set(err, -CTL_E_VALUE,
+				   "%s%s: 0..%llu in decimal or 0x-hexadecimal is needed", where,
+				   name, (unsigned long long)max);
 	return 0;
 range:
 	return ctl_err_set(err, -CTL_E_VALUE, "%s%s: out of range (0..%llu)", where, name,
@@ -211,7 +255,8 @@ fields_known(json_t *o, const char *where, const char *const *known, struct ctl_
 			if (strcmp(*p, k) == 0)
 				break;
 		if (*p == NULL)
-			return ctl_err_set(err, -CTL_E_VALUE, "%s%.40s: unknown field", where, k);
+			return ctl_err_set(err, -CTL_E_VALUE, "%s%.*s: unknown field", where,
+					   utf8_cut(k, 40), k);
 	}
 	return 0;
 }
@@ -610,7 +655,7 @@ op_get(json_t *root, struct ctl_req *req, struct ctl_err *err)
 		if (strcmp(s, op_names[i]) == 0)
 			break;
 	if (i == CTL_OP_COUNT)
-		return ctl_err_set(err, -CTL_E_OP, "unknown op \"%.40s\"", s);
+		return ctl_err_set(err, -CTL_E_OP, "unknown op \"%.*s\"", utf8_cut(s, 40), s);
 	req->op = (enum ctl_op)i;
 	return 0;
 }
@@ -637,9 +682,40 @@ list_args(json_t *root, struct ctl_req *req, struct ctl_err *err)
 	return 0;
 }
 
+/*
+ * The fields of a request, by op (docs/control-protocol.md). Any other is
+ * refused: a misspelt "activate_at" or "limit" must not fall back to its
+ * default unseen.
+ */
+static const char *const add_fields[] = {"v", "id", "op", "streams", "defaults", NULL};
+static const char *const one_fields[] = {"v", "id", "op", "stream", NULL};
+static const char *const list_fields[] = {"v", "id", "op", "cursor", "limit", "details", NULL};
+static const char *const install_fields[] = {
+	"v", "id", "op", "i_message", "purpose", "streams", "defaults", "learn", "replaces",
+	"activate_at", "grace_s", NULL,
+};
+static const char *const bare_fields[] = {"v", "id", "op", NULL};
+
+static const char *const *
+op_fields(enum ctl_op op)
+{
+	switch (op) {
+	case CTL_OP_STREAM_ADD: return add_fields;
+	case CTL_OP_STREAM_DEL:
+	case CTL_OP_STREAM_GET: return one_fields;
+	case CTL_OP_STREAM_LIST: return list_fields;
+	case CTL_OP_MIKEY_INSTALL: return install_fields;
+	default: return bare_fields;
+	}
+}
+
 static int
 args_get(json_t *root, struct ctl_req *req, struct ctl_err *err)
 {
+	int rc = fields_known(root, "", op_fields(req->op), err);
+
+	if (rc < 0)
+		return rc;
 	switch (req->op) {
 	case CTL_OP_STREAM_ADD:
 		return streams_get(root, req, true, err);
@@ -699,9 +775,12 @@ ctl_msg_decode(struct ctl_req *req, uint8_t *buf, size_t len, struct ctl_err *er
 	}
 	root = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, &je);
 	sodium_memzero(buf, len);
-	if (root == NULL)
-		return ctl_err_set(err, -CTL_E_JSON, "line %d column %d: %.100s", je.line,
-				   je.column, je.text);
+	if (root == NULL) {
+		char why[CTL_ERRMSG_MAX];
+
+		ctl_json_error_text(&je, why, sizeof(why));	/* never the token: a key */
+		return ctl_err_set(err, -CTL_E_JSON, "%s", why);
+	}
 	rc = header_get(root, req, err);
 	if (rc == 0)
 		rc = args_get(root, req, err);

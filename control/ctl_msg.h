@@ -135,6 +135,15 @@ ctl_req_fini(struct ctl_req *req);
 MUST_CHECK int
 ctl_stream_decode(json_t *o, bool keyed, struct dp_stream_spec *sp, struct ctl_err *err);
 
+/*
+ * A number written as a string: decimal ("305419896", no leading zero but
+ * "0") or hexadecimal after "0x"/"0X" ("0x12345678"); no sign, no space, no
+ * octal (a leading 0 is refused, not read as octal), at most |max|.
+ * Returns 0 with |*out| set, or -CTL_E_VALUE (|*out| unchanged).
+ */
+MUST_CHECK int
+ctl_uint_parse(const char *s, uint64_t max, uint64_t *out);
+
 /* Set |err| to |code| and the printf-style sentence; returns |code|. */
 int
 ctl_err_set(struct ctl_err *err, int code, const char *fmt, ...)

@@ -501,6 +501,7 @@ op_stream_del(struct ctl_ops *c, struct ctl_req *req, struct ctl_err *err)
 				   dp_strerror(rc));
 	if (si.params.dir == DP_SRTP_DIR_PROTECT)
 		prot_remove(c, req->stream_id);	/* the mark stays: a re-add resumes above */
+	ctl_keys_stream_removed(c->keys, &si.params);	/* its key may be released */
 	log_stream(c, "removed", req->stream_id, &si.params);
 	log_flush(c);
 	return 0;

@@ -139,13 +139,26 @@ dir_make(const char *path, struct ctl_err *err)
 	return 0;
 }
 
-/* A socket file left by a daemon that died is replaced; one that answers is not ours. */
+/*
+ * A socket file left by a daemon that died is replaced; one that answers is
+ * not ours. Anything else at the path (a file, a link, a directory) is not
+ * ours to remove: refused, and left as it is.
+ */
 static int
 stale_remove(const struct sockaddr_un *sa, struct ctl_err *err)
 {
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	int in_use;
+	struct stat st;
+	int fd, in_use;
 
+	if (lstat(sa->sun_path, &st) != 0) {
+		if (errno == ENOENT)
+			return 0;
+		return ctl_err_set(err, -CTL_E_IO, "%s: %s", sa->sun_path, strerror(errno));
+	}
+	if (!S_ISSOCK(st.st_mode))
+		return ctl_err_set(err, -CTL_E_IO, "%s exists and is not a socket: not replaced",
+				   sa->sun_path);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return ctl_err_set(err, -CTL_E_IO, "socket: %s", strerror(errno));
 	in_use = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0;
@@ -170,15 +183,16 @@ listen_on(struct ctl_server *s, struct ctl_err *err)
 	if (strlen(s->cfg.path) >= sizeof(sa.sun_path))
 		return ctl_err_set(err, -CTL_E_ARG, "control socket path too long");
 	strcpy(sa.sun_path, s->cfg.path);
-	snprintf(s->path, sizeof(s->path), "%s", s->cfg.path);
 	rc = dir_make(sa.sun_path, err);
 	if (rc == 0)
 		rc = stale_remove(&sa, err);
 	if (rc < 0)
 		return rc;
 	s->lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (s->lfd < 0 || bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-	    chmod(sa.sun_path, s->cfg.mode != 0 ? s->cfg.mode : 0660) != 0 ||
+	if (s->lfd < 0 || bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+		return ctl_err_set(err, -CTL_E_IO, "%s: %s", sa.sun_path, strerror(errno));
+	snprintf(s->path, sizeof(s->path), "%s", s->cfg.path);	/* ours: unlinked at free */
+	if (chmod(sa.sun_path, s->cfg.mode != 0 ? s->cfg.mode : 0660) != 0 ||
 	    (s->cfg.gid_set && chown(sa.sun_path, (uid_t)-1, s->cfg.gid) != 0) ||
 	    listen(s->lfd, 64) != 0)
 		return ctl_err_set(err, -CTL_E_IO, "%s: %s", sa.sun_path, strerror(errno));
@@ -389,7 +403,8 @@ ctl_server_free(struct ctl_server *s)
 			client_close(&s->cl[i]);
 	if (s->lfd >= 0) {
 		close(s->lfd);
-		unlink(s->path);
+		if (s->path[0] != '\0')	/* bound: the socket file is ours */
+			unlink(s->path);
 	}
 	if (s->buf != NULL) {
 		sodium_munlock(s->buf, CTL_MSG_MAX + 1);	/* zeroes it */

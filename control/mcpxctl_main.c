@@ -171,8 +171,12 @@ load_json(const char *path)
 	json_t *j;
 
 	j = strcmp(path, "-") == 0 ? json_loadf(stdin, 0, &je) : json_load_file(path, 0, &je);
-	if (j == NULL)
-		fprintf(stderr, "mcpxctl: %s: line %d: %s\n", path, je.line, je.text);
+	if (j == NULL) {
+		char why[200];
+
+		ctl_json_error_text(&je, why, sizeof(why));	/* never the token: a key */
+		fprintf(stderr, "mcpxctl: %s: %s\n", path, why);
+	}
 	return j;
 }
 
@@ -240,14 +244,14 @@ cmd_stream_add(struct cli *c, int argc, char **argv)
 static int
 id_arg(const char *s, json_int_t *out)
 {
-	char *end;
+	uint64_t v;
 
-	errno = 0;
-	*out = strtoll(s, &end, 0);
-	if (errno != 0 || end == s || *end != '\0' || *out < 0) {
-		fprintf(stderr, "mcpxctl: bad stream id '%s'\n", s);
+	if (!ctl_number_parse(s, INT64_MAX, &v)) {
+		fprintf(stderr, "mcpxctl: bad stream id '%s' (decimal, or hexadecimal after 0x)\n",
+			s);
 		return EX_USAGE;
 	}
+	*out = (json_int_t)v;
 	return EX_OK;
 }
 
@@ -255,7 +259,7 @@ static int
 cmd_stream_del(struct cli *c, int argc, char **argv)
 {
 	json_t *req, *reply;
-	json_int_t id;
+	json_int_t id = 0;
 	int i, rc = EX_OK, r;
 
 	if (argc == 0) {
@@ -486,15 +490,13 @@ static int
 num_opt(int argc, char **argv, const char *name, json_t *o, const char *key)
 {
 	const char *s;
-	char *end;
-	unsigned long long v;
+	uint64_t v;
 
 	if (file_opt(argc, argv, name, &s) != 0)
 		return 0;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || v > INT64_MAX) {
-		fprintf(stderr, "mcpxctl: %s: bad number '%s'\n", name, s);
+	if (!ctl_number_parse(s, INT64_MAX, &v)) {
+		fprintf(stderr, "mcpxctl: %s: bad number '%s' (decimal, or hexadecimal after 0x)\n",
+			name, s);
 		return -1;
 	}
 	json_object_set_new(o, key, json_integer((json_int_t)v));

@@ -119,12 +119,9 @@ usage_hook(const char *prgname)
 static int
 num(const char *opt, const char *s, uint64_t max, uint64_t *out)
 {
-	char *end;
-
-	errno = 0;
-	*out = strtoull(s, &end, 0);
-	if (errno != 0 || end == s || *end != '\0' || *out > max || s[0] == '-') {
-		fprintf(stderr, "mcpxd: --%s: bad value '%s' (0..%" PRIu64 ")\n", opt, s, max);
+	if (!ctl_number_parse(s, max, out)) {
+		fprintf(stderr, "mcpxd: --%s: bad value '%s' (0..%" PRIu64
+			", decimal or 0x-hexadecimal)\n", opt, s, max);
 		return -1;
 	}
 	return 0;

@@ -62,7 +62,6 @@ static int
 uint_field(json_t *o, const char *name, uint64_t max, uint64_t *out)
 {
 	json_t *v = json_object_get(o, name);
-	char *end;
 
 	if (v == NULL)
 		return 0;
@@ -71,12 +70,9 @@ uint_field(json_t *o, const char *name, uint64_t max, uint64_t *out)
 		*out = (uint64_t)json_integer_value(v);
 		return 0;
 	}
-	if (json_is_string(v)) {
-		errno = 0;
-		*out = strtoull(json_string_value(v), &end, 0);
-		if (errno == 0 && *end == '\0' && *out <= max)
-			return 0;
-	}
+	if (json_is_string(v) && json_string_length(v) == strlen(json_string_value(v)) &&
+	    ctl_uint_parse(json_string_value(v), max, out) == 0)
+		return 0;	/* decimal or 0x-hex: never octal */
 	return -1;
 }
 
@@ -351,7 +347,10 @@ mcpxd_streams_load_buf(struct ctl_ops *ops, char *buf, size_t len, const char *d
 	root = json_loadb(buf, len, 0, &je);
 	sodium_memzero(buf, len);
 	if (root == NULL) {
-		ERR("line %d: %s", je.line, je.text);
+		char why[200];
+
+		ctl_json_error_text(&je, why, sizeof(why));	/* never the token: a key */
+		ERR("%s", why);
 		return -DP_E_ARG;
 	}
 	arr = json_object_get(root, "keys");

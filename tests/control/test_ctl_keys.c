@@ -279,6 +279,224 @@ Test(control_ctl_keys, a_new_sender_is_learnt_and_forgeries_never_install)
 	fix_down(&f);
 }
 
+/*
+ * max_senders counts the key's unprotect streams present now: a learnt
+ * sender's stream removed by stream.del frees its place for the next one.
+ */
+Test(control_ctl_keys, a_deleted_sender_frees_its_place_under_the_cap)
+{
+	uint8_t msg[MIKEY_MSG_MAX];
+	struct dp_srtp_params bob, alice, carol;
+	struct mikey_newkey k;
+	json_t *r, *req;
+	size_t len;
+	struct fix f;
+	uint64_t bob_id;
+
+	fix_up(&f);
+	fix_gmk_msg(&f, &k, 0, 0, msg, &len);
+	r = fix_mikey_req(msg, len, NULL);
+	json_object_set_new(r, "learn", json_pack("{s:i,s:i}", "port", FIX_MEDIA_PORT,
+						   "max_senders", 1));
+	r = fix_call(&f, r);
+	fix_ok(r);
+	json_decref(r);
+	/* Bob is learnt; Carol finds the one place taken. */
+	bob = fix_gmk_params(&k, fix_guk(&k, FIX_BOB), 0x0b0b0001, DP_SRTP_PROTO_RTP);
+	one_punt(&f, &bob, 1);
+	cr_assert_eq(fix_learn_counter(&f, "learned"), 1);
+	cr_assert_eq(dp_stream_count(f.r.dp), 1);
+	carol = fix_gmk_params(&k, fix_guk(&k, "sip:carol@example.org"), 0x0ca20001,
+			       DP_SRTP_PROTO_RTP);
+	one_punt(&f, &carol, 1);
+	cr_assert_eq(fix_learn_counter(&f, "refused_cap"), 1);
+	/* Bob's stream goes (stream.list gives its id). */
+	r = fix_call(&f, fix_op("stream.list"));
+	fix_ok(r);
+	cr_assert_eq(json_array_size(json_object_get(r, "streams")), 1);
+	bob_id = (uint64_t)json_integer_value(json_array_get(json_object_get(r, "streams"), 0));
+	json_decref(r);
+	req = fix_op("stream.del");
+	json_object_set_new(req, "stream", json_integer((json_int_t)bob_id));
+	r = fix_call(&f, req);
+	fix_ok(r);
+	json_decref(r);
+	cr_assert_eq(dp_stream_count(f.r.dp), 0);
+	/* Alice sends: the place is free, she is learnt and her media flows. */
+	alice = fix_gmk_params(&k, fix_guk(&k, FIX_ALICE), 0x0a11ce00, DP_SRTP_PROTO_RTP);
+	one_punt(&f, &alice, 1);
+	cr_assert_eq(fix_learn_counter(&f, "refused_cap"), 1, "not refused");
+	cr_assert_eq(fix_learn_counter(&f, "learned"), 2);
+	cr_assert_eq(dp_stream_count(f.r.dp), 1);
+	{
+		struct dp_srtp_ctx *tx = fix_ctx(&alice, DP_SRTP_DIR_PROTECT);
+
+		fix_send_secure(&f, tx, alice.ssrc, 2);
+		fix_expect_plain(&f, alice.ssrc, 2);
+		dp_srtp_ctx_free(tx);
+	}
+	/* And the cap still holds: Carol again is refused. */
+	one_punt(&f, &carol, 2);
+	cr_assert_eq(fix_learn_counter(&f, "refused_cap"), 2);
+	cr_assert_eq(dp_stream_count(f.r.dp), 1);
+	sodium_memzero(&bob, sizeof(bob));
+	sodium_memzero(&alice, sizeof(alice));
+	sodium_memzero(&carol, sizeof(carol));
+	sodium_memzero(&k, sizeof(k));
+	fix_down(&f);
+}
+
+/* Run the control loop's tick (as mcpxd does) until learning.keys is |want|, or 2 s. */
+static uint64_t
+keys_after_ticks(struct fix *f, uint64_t want)
+{
+	uint64_t n = fix_learn_counter(f, "keys");
+	unsigned int i;
+
+	for (i = 0; i < 100 && n != want; i++) {
+		usleep(20000);	/* a release sweep runs at most every 100 ms */
+		ctl_ops_tick(&f->ops);
+		n = fix_learn_counter(f, "keys");
+	}
+	return n;
+}
+
+/* Every stream's id, for stream.del. */
+static unsigned int
+stream_ids(struct fix *f, uint64_t *ids, unsigned int max)
+{
+	json_t *req = fix_op("stream.list"), *r, *a;
+	unsigned int i, n;
+
+	r = fix_call(f, req);
+	fix_ok(r);
+	a = json_object_get(r, "streams");
+	n = (unsigned int)json_array_size(a);
+	cr_assert_leq(n, max);
+	for (i = 0; i < n; i++)
+		ids[i] = (uint64_t)json_integer_value(json_array_get(a, i));
+	json_decref(r);
+	return n;
+}
+
+static void
+del_stream(struct fix *f, uint64_t id)
+{
+	json_t *req = fix_op("stream.del"), *r;
+
+	json_object_set_new(req, "stream", json_integer((json_int_t)id));
+	r = fix_call(f, req);
+	fix_ok(r);
+	json_decref(r);
+}
+
+/*
+ * Keys kept: a key that does not learn is forgotten once stream.del has
+ * removed its last stream (of either direction); before that it stays.
+ */
+Test(control_ctl_keys, a_key_without_streams_or_learning_is_released)
+{
+	uint8_t msg[MIKEY_MSG_MAX];
+	struct dp_stream_info si;
+	struct mikey_newkey k;
+	uint64_t ids[8];
+	json_t *streams, *r;
+	unsigned int i, n;
+	size_t len;
+	struct fix f;
+
+	fix_up(&f);
+	for (i = 0; i < 3; i++) {
+		fix_csk_msg(&f, &k, msg, &len);
+		streams = json_pack("[{s:s,s:s,s:i,s:i},{s:s,s:s,s:i,s:o}]", "dir", "unprotect",
+				    "proto", "rtcp", "ssrc", 0x0a11ce00 + i, "port",
+				    FIX_MEDIA_PORT, "dir", "protect", "proto", "rtcp", "ssrc",
+				    0x5e4e4e40 + i, "members", member_json());
+		r = fix_call(&f, fix_mikey_req(msg, len, streams));
+		fix_ok(r);
+		json_decref(r);
+	}
+	sodium_memzero(&k, sizeof(k));
+	cr_assert_eq(fix_learn_counter(&f, "keys"), 3);
+	n = stream_ids(&f, ids, 8);
+	cr_assert_eq(n, 6);
+	/* One unprotect stream goes: its key keeps its protect stream, and stays. */
+	for (i = 0; i < n; i++) {
+		cr_assert_eq(dp_stream_get(f.r.dp, ids[i], &si), 0);
+		if (si.params.dir == DP_SRTP_DIR_UNPROTECT)
+			break;
+	}
+	cr_assert_lt(i, n);
+	del_stream(&f, ids[i]);
+	ids[i] = 0;
+	usleep(150000);
+	ctl_ops_tick(&f.ops);
+	cr_assert_eq(fix_learn_counter(&f, "keys"), 3, "a key with a stream left stays");
+	/* The rest go: every key is released. */
+	for (i = 0; i < n; i++)
+		if (ids[i] != 0)
+			del_stream(&f, ids[i]);
+	cr_assert_eq(dp_stream_count(f.r.dp), 0);
+	cr_assert_eq(keys_after_ticks(&f, 0), 0, "keys without streams are released");
+	fix_down(&f);
+}
+
+/*
+ * A GMK that learns stays while it learns, streams or not; once its E.6
+ * expiry has stopped the learning and its last stream is gone, it is
+ * released, its dataplane registration too (the key table does not fill).
+ */
+Test(control_ctl_keys, a_learning_key_is_released_after_its_expiry_and_last_stream)
+{
+	uint8_t msg[MIKEY_MSG_MAX], kid[DP_KEY_ID_LEN];
+	struct dp_srtp_params bob, alice;
+	struct mikey_newkey k;
+	uint64_t ids[4];
+	json_t *r;
+	size_t len;
+	struct fix f;
+
+	fix_up(&f);
+	fix_gmk_msg(&f, &k, 0, FIX_NOW + 100, msg, &len);
+	kid[0] = (uint8_t)(k.key_id >> 24);
+	kid[1] = (uint8_t)(k.key_id >> 16);
+	kid[2] = (uint8_t)(k.key_id >> 8);
+	kid[3] = (uint8_t)k.key_id;
+	r = fix_mikey_req(msg, len, NULL);	/* learning only: no stream */
+	json_object_set_new(r, "learn", json_pack("{s:i}", "port", FIX_MEDIA_PORT));
+	r = fix_call(&f, r);
+	fix_ok(r);
+	json_decref(r);
+	/* Bob is learnt and his stream removed: the key still learns, so it stays. */
+	bob = fix_gmk_params(&k, fix_guk(&k, FIX_BOB), 0x0b0b0001, DP_SRTP_PROTO_RTP);
+	one_punt(&f, &bob, 1);
+	cr_assert_eq(fix_learn_counter(&f, "learned"), 1);
+	cr_assert_eq(stream_ids(&f, ids, 4), 1);
+	del_stream(&f, ids[0]);
+	usleep(150000);
+	ctl_ops_tick(&f.ops);
+	cr_assert_eq(fix_learn_counter(&f, "keys"), 1, "a learning key without streams is wanted");
+	alice = fix_gmk_params(&k, fix_guk(&k, FIX_ALICE), 0x0a11ce00, DP_SRTP_PROTO_RTP);
+	one_punt(&f, &alice, 1);
+	cr_assert_eq(fix_learn_counter(&f, "learned"), 2, "and learns");
+	/* The expiry stops the learning; Alice's stream keeps the key. */
+	f.now = FIX_NOW + 200;
+	ctl_ops_tick(&f.ops);
+	cr_assert_eq(fix_learn_counter(&f, "learning_keys"), 0);
+	usleep(150000);
+	ctl_ops_tick(&f.ops);
+	cr_assert_eq(fix_learn_counter(&f, "keys"), 1, "its stream keeps it");
+	cr_assert_eq(dp_key_del(f.r.dp, kid), -DP_E_STATE, "registered, with a stream");
+	cr_assert_eq(stream_ids(&f, ids, 4), 1);
+	del_stream(&f, ids[0]);
+	cr_assert_eq(keys_after_ticks(&f, 0), 0, "released");
+	cr_assert_eq(dp_key_del(f.r.dp, kid), -DP_E_NOTFOUND, "the dataplane forgot it too");
+	sodium_memzero(&alice, sizeof(alice));
+	sodium_memzero(&bob, sizeof(bob));
+	sodium_memzero(&k, sizeof(k));
+	fix_down(&f);
+}
+
 /* "learn" is for a GMK: a CSK with it is refused and nothing is installed. */
 Test(control_ctl_keys, learn_needs_a_gmk)
 {
@@ -300,7 +518,7 @@ Test(control_ctl_keys, learn_needs_a_gmk)
 	fix_down(&f);
 }
 
-/* mcpxctl: a learning-only GMK install (no --streams), and a usage error for a bad number. */
+/* mcpxctl: a learning-only GMK install (no --streams), and usage errors for bad numbers. */
 Test(control_ctl_keys, mcpxctl_installs_a_learning_gmk)
 {
 	uint8_t msg[MIKEY_MSG_MAX];
@@ -309,13 +527,17 @@ Test(control_ctl_keys, mcpxctl_installs_a_learning_gmk)
 			    "--learn-port", "5004", "--learn-max", "4", NULL};
 	const char *bad[] = {"--socket", NULL, "mikey", "install", "--msg", mpath, "--replaces",
 			     "0df9bc39", "--grace", "soon", NULL};
+	/* octal to strtoull: 8 s and stream 8; a person means ten */
+	const char *octal[] = {"--socket", NULL, "mikey", "install", "--msg", mpath,
+			       "--replaces", "0df9bc39", "--grace", "010", NULL};
+	const char *octal_id[] = {"--socket", NULL, "stream", "del", "010", NULL};
 	struct mikey_newkey k;
 	size_t len;
 	FILE *fp;
 	struct fix f;
 
 	fix_up(&f);
-	ok[1] = bad[1] = f.path;
+	ok[1] = bad[1] = octal[1] = octal_id[1] = f.path;
 	fix_gmk_msg(&f, &k, 0, 0, msg, &len);
 	snprintf(mpath, sizeof(mpath), "%s/gmk.mikey", f.dir);
 	fp = fopen(mpath, "wb");
@@ -323,6 +545,8 @@ Test(control_ctl_keys, mcpxctl_installs_a_learning_gmk)
 	cr_assert_eq(fwrite(msg, 1, len, fp), len);
 	fclose(fp);
 	cr_assert_eq(fix_mcpxctl(&f, bad, out, sizeof(out)), 2, "%s", out);
+	cr_assert_eq(fix_mcpxctl(&f, octal, out, sizeof(out)), 2, "%s", out);
+	cr_assert_eq(fix_mcpxctl(&f, octal_id, out, sizeof(out)), 2, "%s", out);
 	cr_assert_eq(fix_mcpxctl(&f, ok, out, sizeof(out)), 0, "%s", out);
 	cr_assert_not_null(strstr(out, "\"learning\": true"), "%s", out);
 	cr_assert_eq(fix_learn_counter(&f, "learning_keys"), 1);

@@ -173,6 +173,36 @@ Test(control_ctl_msg, error_names_the_field_and_never_a_value)
 	cr_assert_eq(req.id, 7, "the id is kept for the reply");
 }
 
+/*
+ * jansson's error text quotes the token it stopped in when it is short: a
+ * request cut inside a key, or a bad escape in one, must not echo its digits.
+ */
+Test(control_ctl_msg, json_errors_never_quote_a_key)
+{
+	static const char *const cases[] = {
+		"{\"v\":1,\"op\":\"stream.add\",\"streams\":[{\"master_key\":\"000102030405060708",
+		"{\"v\":1,\"op\":\"stream.add\",\"streams\":[{\"master_key\":"
+		"\"0001020304050607\\q\"}]}",
+		"{\"v\":1,\"op\":\"stream.add\",\"streams\":[{\"master_key\":"
+		"\"0001020304\\uDC00\"}]}",
+	};
+	struct ctl_req req;
+	struct ctl_err err;
+	uint8_t buf[256];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = strlen(cases[i]);
+
+		memcpy(buf, cases[i], n);
+		cr_assert_eq(ctl_msg_decode(&req, buf, n, &err), -CTL_E_JSON, "case %u", i);
+		cr_assert_null(strstr(err.msg, "0001020304"), "case %u: %s", i, err.msg);
+		cr_assert_null(strstr(err.msg, "near"), "case %u: %s", i, err.msg);
+		cr_assert_not_null(strstr(err.msg, "line 1 column "), "case %u: %s", i, err.msg);
+	}
+	cr_assert_not_null(strstr(err.msg, "invalid Unicode escape"), "%s", err.msg);
+}
+
 Test(control_ctl_msg, oversized_and_overlong_batches)
 {
 	static uint8_t big[CTL_MSG_MAX + 2];
@@ -374,6 +404,163 @@ Test(control_ctl_msg, mikey_install_learn_and_rekey_fields)
 	cr_assert_eq(ctl_msg_decode(&req, buf, sizeof(r3) - 1, &err), 0, "%s", err.msg);
 	cr_assert(!req.has_learn && !req.has_replaces && !req.has_activate_at);
 	ctl_req_fini(&req);
+}
+
+/* A number in a string is decimal or 0x-hexadecimal; "010" is neither (strtoull: octal 8). */
+Test(control_ctl_msg, numbers_in_strings_are_decimal_or_hex_never_octal)
+{
+	static const struct {
+		const char *ssrc;
+		int rc;
+		uint32_t want;
+	} cases[] = {
+		{"\"16\"", 0, 16}, {"\"0x10\"", 0, 16}, {"\"0X1f\"", 0, 31}, {"\"0\"", 0, 0},
+		{"\"4294967295\"", 0, UINT32_MAX}, {"\"0xffffffff\"", 0, UINT32_MAX},
+		{"\"010\"", -CTL_E_VALUE, 0}, {"\"00112233\"", -CTL_E_VALUE, 0},
+		{"\"00\"", -CTL_E_VALUE, 0}, {"\"0x\"", -CTL_E_VALUE, 0},
+		{"\"0x0x10\"", -CTL_E_VALUE, 0}, {"\"+16\"", -CTL_E_VALUE, 0},
+		{"\" 16\"", -CTL_E_VALUE, 0}, {"\"-1\"", -CTL_E_VALUE, 0},
+		{"\"4294967296\"", -CTL_E_VALUE, 0}, {"\"0x100000000\"", -CTL_E_VALUE, 0},
+		{"\"18446744073709551616\"", -CTL_E_VALUE, 0}, {"\"16a\"", -CTL_E_VALUE, 0},
+		{"\"\"", -CTL_E_VALUE, 0},
+	};
+	struct ctl_req req;
+	struct ctl_err err;
+	char r[512];
+	uint8_t buf[512];
+	unsigned int i;
+	int n, rc;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		n = snprintf(r, sizeof(r),
+			     ADD("{\"dir\":\"unprotect\"," KEY "," SALT ",\"ssrc\":%s}"),
+			     cases[i].ssrc);
+		memcpy(buf, r, (size_t)n);
+		rc = ctl_msg_decode(&req, buf, (size_t)n, &err);
+		cr_assert_eq(rc, cases[i].rc, "ssrc %s: %s", cases[i].ssrc, err.msg);
+		if (rc == 0)
+			cr_assert_eq(req.streams[0].params.ssrc, cases[i].want, "ssrc %s",
+				     cases[i].ssrc);
+		else
+			cr_assert_not_null(strstr(err.msg, "streams[0]: ssrc: "), "%s", err.msg);
+		ctl_req_fini(&req);
+	}
+	/* Elsewhere too: a stream id, a list cursor. */
+	n = snprintf(r, sizeof(r), "{\"v\":1,\"op\":\"stream.del\",\"stream\":\"010\"}");
+	memcpy(buf, r, (size_t)n);
+	cr_assert_eq(ctl_msg_decode(&req, buf, (size_t)n, &err), -CTL_E_VALUE, "%s", err.msg);
+	cr_assert_eq(ctl_uint_parse("0x10", 255, &(uint64_t){0}), 0);
+	cr_assert_eq(ctl_uint_parse("256", 255, &(uint64_t){0}), -CTL_E_VALUE);
+	cr_assert_eq(ctl_uint_parse("9", 5, &(uint64_t){0}), -CTL_E_VALUE, "one digit past max");
+}
+
+/*
+ * Every op refuses a field it does not know, naming it (not its value): a
+ * misspelt "activate_at" would switch at once, a misspelt "grace_s" would
+ * retire the old key after the default 30 s, a misspelt "limit" lists 256.
+ */
+Test(control_ctl_msg, unknown_request_fields_are_refused_by_every_op)
+{
+#define RK(x) MKX("\"streams\":[{\"dir\":\"unprotect\",\"ssrc\":1}],\"replaces\":\"0df9bc39\"," x)
+	static const struct {
+		const char *req, *field;
+	} cases[] = {
+		{RK("\"activate\":1700000010"), "activate: unknown field"},
+		{RK("\"grace\":600"), "grace: unknown field"},
+		{"{\"v\":1,\"op\":\"stream.list\",\"limt\":10}", "limt: unknown field"},
+		{"{\"v\":1,\"op\":\"stream.del\",\"stream\":1,\"streams\":[2]}",
+		 "streams: unknown field"},
+		{"{\"v\":1,\"op\":\"stream.get\",\"stream\":1,\"detail\":true}",
+		 "detail: unknown field"},
+		{ADD(UNP "}") "x", NULL},	/* trailing: bad JSON, not this */
+		{"{\"v\":1,\"op\":\"stream.add\",\"streams\":[" UNP "}],\"default\":{}}",
+		 "default: unknown field"},
+		{"{\"v\":1,\"op\":\"health\",\"verbose\":\"0001020304050607\"}",
+		 "verbose: unknown field"},
+		{"{\"v\":1,\"op\":\"shutdown\",\"force\":true}", "force: unknown field"},
+		{"{\"v\":1,\"op\":\"counters\",\"reset\":1}", "reset: unknown field"},
+		{"{\"v\":1,\"op\":\"keystore.reload\",\"path\":\"/x\"}", "path: unknown field"},
+		{MKX("\"learn\":{},\"purpos\":1"), "purpos: unknown field"},
+	};
+	struct ctl_req req;
+	struct ctl_err err;
+	uint8_t buf[512];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = strlen(cases[i].req);
+
+		if (cases[i].field == NULL)
+			continue;
+		memcpy(buf, cases[i].req, n);
+		cr_assert_eq(ctl_msg_decode(&req, buf, n, &err), -CTL_E_VALUE, "%s: %s",
+			     cases[i].req, err.msg);
+		cr_assert_str_eq(err.msg, cases[i].field, "%s", cases[i].req);
+		cr_assert_null(req.streams);
+		cr_assert_null(req.imsg);
+	}
+	/* The fields each op knows, all at once, still pass. */
+	{
+		static const char *const ok[] = {
+			"{\"v\":1,\"id\":1,\"op\":\"stream.list\",\"cursor\":0,\"limit\":10,"
+			"\"details\":false}",
+			"{\"v\":1,\"id\":1,\"op\":\"stream.get\",\"stream\":1}",
+			"{\"v\":1,\"id\":1,\"op\":\"health\"}",
+			"{\"v\":1,\"id\":1,\"op\":\"stream.add\","
+			"\"defaults\":{\"dir\":\"unprotect\"},"
+			"\"streams\":[" UNP "}]}",
+			MKX("\"id\":1,\"purpose\":0,\"learn\":{},\"defaults\":{\"port\":5004},"
+			    "\"streams\":[{\"dir\":\"unprotect\",\"ssrc\":1}],"
+			    "\"replaces\":\"0df9bc39\",\"activate_at\":1700000010,\"grace_s\":60"),
+		};
+
+		for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+			size_t n = strlen(ok[i]);
+
+			memcpy(buf, ok[i], n);
+			cr_assert_eq(ctl_msg_decode(&req, buf, n, &err), 0, "%s: %s", ok[i],
+				     err.msg);
+			ctl_req_fini(&req);
+		}
+	}
+#undef RK
+}
+
+/* A name cut for the message is cut between characters: the message stays UTF-8. */
+Test(control_ctl_msg, a_long_name_is_cut_on_a_character_boundary)
+{
+	char r[512], name[128] = "";
+	struct ctl_req req;
+	struct ctl_err err;
+	uint8_t buf[512];
+	unsigned int i;
+	json_t *j;
+	int n;
+
+	for (i = 0; i < 20; i++)
+		strcat(name, "\xe2\x82\xac");	/* €: 3 octets, so 40 falls inside one */
+	n = snprintf(r, sizeof(r), "{\"v\":1,\"op\":\"%s\"}", name);
+	memcpy(buf, r, (size_t)n);
+	cr_assert_eq(ctl_msg_decode(&req, buf, (size_t)n, &err), -CTL_E_OP);
+	j = json_string(err.msg);
+	cr_assert_not_null(j, "valid UTF-8: %s", err.msg);
+	json_decref(j);
+	cr_assert_not_null(strstr(err.msg, "\xe2\x82\xac\xe2\x82\xac\""),
+			   "cut after a whole one: %s", err.msg);
+	n = snprintf(r, sizeof(r), "{\"v\":1,\"op\":\"health\",\"%s\":1}", name);
+	memcpy(buf, r, (size_t)n);
+	cr_assert_eq(ctl_msg_decode(&req, buf, (size_t)n, &err), -CTL_E_VALUE);
+	j = json_string(err.msg);
+	cr_assert_not_null(j, "valid UTF-8: %s", err.msg);
+	json_decref(j);
+	/* A message cut at its end (the 200-octet buffer) is cut between characters too. */
+	ctl_err_set(&err, -CTL_E_VALUE, "%197s%s", "", "\xe2\x82\xac\xe2\x82\xac");
+	cr_assert_eq(strlen(err.msg), 197);
+	ctl_err_set(&err, -CTL_E_VALUE, "%198s%s", "", "\xe2\x82\xac");
+	cr_assert_eq(strlen(err.msg), 198);
+	j = json_string(err.msg);
+	cr_assert_not_null(j);
+	json_decref(j);
 }
 
 /* A batch's shared fields: each entry gets those it does not set itself. */

@@ -494,6 +494,83 @@ Test(control_ctl_server, bad_input_gets_its_code_and_the_server_goes_on)
 	h_down(&h);
 }
 
+/* An op or field name of multi-byte characters, cut for the message: the reply keeps it. */
+Test(control_ctl_server, a_cut_name_keeps_the_error_message)
+{
+	char req[256], name[128] = "";
+	unsigned int i;
+	json_t *r;
+	struct h h;
+	int n;
+
+	for (i = 0; i < 20; i++)
+		strcat(name, "\xe2\x82\xac");
+	h_up(&h, 0);
+	n = snprintf(req, sizeof(req), "{\"v\":1,\"op\":\"%s\"}", name);
+	r = call_raw(&h, req, (size_t)n);
+	expect_err(r, "unknown_op");	/* asserts error.message is there */
+	json_decref(r);
+	n = snprintf(req, sizeof(req), "{\"v\":1,\"op\":\"health\",\"%s\":1}", name);
+	r = call_raw(&h, req, (size_t)n);
+	expect_err(r, "bad_value");
+	json_decref(r);
+	h_down(&h);
+}
+
+/* --control naming a file that is not a socket: refused, and the file stays as it was. */
+Test(control_ctl_server, a_path_that_is_not_a_socket_is_not_replaced)
+{
+	static const char content[] = "not a socket\n";
+	struct ctl_server_cfg cfg = {.uid = getuid()};
+	struct ctl_server *srv = NULL;
+	struct ctl_ops ops;
+	struct ctl_err err;
+	char dir[] = "/tmp/mcpx-ctlXXXXXX", path[96], back[64];
+	struct stat st;
+	FILE *f;
+	size_t n;
+
+	memset(&ops, 0, sizeof(ops));	/* refused before any request: no dataplane needed */
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/control.sock", dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(content, f);
+	fclose(f);
+	cfg.path = path;
+	cr_assert_eq(ctl_server_new(&srv, &cfg, &ops, &err), -CTL_E_IO);
+	cr_assert_null(srv);
+	cr_assert_not_null(strstr(err.msg, "not a socket"), "%s", err.msg);
+	cr_assert_not_null(strstr(err.msg, path), "the path is named: %s", err.msg);
+	cr_assert_eq(lstat(path, &st), 0, "the file is still there");
+	cr_assert(S_ISREG(st.st_mode));
+	f = fopen(path, "r");
+	cr_assert_not_null(f);
+	n = fread(back, 1, sizeof(back), f);
+	fclose(f);
+	cr_assert_eq(n, sizeof(content) - 1);
+	cr_assert_arr_eq(back, content, n, "and unchanged");
+	/* A directory there is refused the same way. */
+	unlink(path);
+	cr_assert_eq(mkdir(path, 0700), 0);
+	cr_assert_eq(ctl_server_new(&srv, &cfg, &ops, &err), -CTL_E_IO);
+	cr_assert_not_null(strstr(err.msg, "not a socket"), "%s", err.msg);
+	cr_assert_eq(rmdir(path), 0, "the directory is still there");
+	/* A socket file nobody answers on (a daemon that died) is replaced. */
+	{
+		struct sockaddr_un sa = {.sun_family = AF_UNIX};
+		int fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+		cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		close(fd);	/* the file stays, nobody listens */
+	}
+	cr_assert_eq(ctl_server_new(&srv, &cfg, &ops, &err), 0, "%s", err.msg);
+	ctl_server_free(srv);
+	cr_assert_neq(access(path, F_OK), 0, "unlinked at free");
+	rmdir(dir);
+}
+
 Test(control_ctl_server, another_uid_is_refused)
 {
 	struct pollfd p;
@@ -792,6 +869,41 @@ mikey_req(const uint8_t *msg, size_t len, json_t *streams)
 	json_object_set_new(req, "i_message", json_string(b64));
 	json_object_set_new(req, "streams", streams);
 	return req;
+}
+
+/* A JSON error on the socket or in mcpxctl's file never quotes a key's digits. */
+Test(control_ctl_server, json_errors_never_quote_a_key)
+{
+	static const char cut[] = "{\"v\":1,\"op\":\"stream.add\",\"streams\":[{\"master_key\":"
+				  "\"000102030405060708";
+	static const char esc[] = "{\"streams\":[{\"dir\":\"unprotect\",\"master_key\":"
+				  "\"0001020304050607\\q\"}]}";
+	const char *m;
+	char out[4096], file[160];
+	json_t *r;
+	FILE *f;
+	struct h h;
+
+	h_up(&h, 0);
+	r = call_raw(&h, cut, sizeof(cut) - 1);
+	expect_err(r, "bad_json");
+	m = json_string_value(json_object_get(json_object_get(r, "error"), "message"));
+	cr_assert_null(strstr(m, "0001020304"), "%s", m);
+	json_decref(r);
+	snprintf(file, sizeof(file), "%s/streams.json", h.dir);
+	f = fopen(file, "w");
+	cr_assert_not_null(f);
+	fputs(esc, f);
+	fclose(f);
+	{
+		const char *args[] = {"--socket", h.path, "stream", "add", "--file", file, NULL};
+
+		cr_assert_eq(ctl_cli_run(args, true, serve_h, &h, out, sizeof(out)), 2, "%s", out);
+		cr_assert_not_null(strstr(out, "line 1 column "), "%s", out);
+		cr_assert_null(strstr(out, "0001020304"), "%s", out);
+	}
+	unlink(file);
+	h_down(&h);
 }
 
 Test(control_ctl_server, private_call_installed_from_a_pck_i_message)

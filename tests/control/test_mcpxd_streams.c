@@ -402,6 +402,8 @@ Test(control_mcpxd_streams, bad_key_fields_are_named)
 		{"\"id\": \"0df9bc30\", \"rcc_r\": -1", "keys[0].rcc_r: "},
 		{"\"id\": \"0df9bc30\", \"port\": 70000", "keys[0].port: "},
 		{"\"id\": \"0df9bc30\", \"max_streams\": \"many\"", "keys[0].max_streams: "},
+		{"\"id\": \"0df9bc30\", \"port\": \"010\"", "keys[0].port: "},	/* not 8 */
+		{"\"id\": \"0df9bc30\", \"max_streams\": \" 8\"", "keys[0].max_streams: "},
 	};
 	char text[512];
 	unsigned int i;
@@ -414,4 +416,29 @@ Test(control_mcpxd_streams, bad_key_fields_are_named)
 	}
 	refused(&x, "{\"keys\": [7]}", "keys[0]: not an object", 0);
 	fix_down(&x);
+}
+
+/* A JSON error names the place, never the token jansson stopped in (a key's first digits). */
+Test(control_mcpxd_streams, json_errors_never_quote_a_key)
+{
+	static const char *const cases[] = {
+		"{\"streams\": [{\"dir\": \"unprotect\", \"master_key\": "
+		"\"0001020304050607\\q\"}]}",
+		"{\"streams\": [{\"dir\": \"unprotect\", \"master_key\": \"000102030405060708",
+	};
+	struct ctl_ops ops;
+	char buf[256], err[256];
+	unsigned int i;
+
+	memset(&ops, 0, sizeof(ops));	/* a file that does not parse touches nothing */
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = strlen(cases[i]);
+
+		memcpy(buf, cases[i], n);
+		err[0] = '\0';
+		cr_assert_eq(mcpxd_streams_load_buf(&ops, buf, n, NULL, err, sizeof(err)),
+			     -DP_E_ARG, "case %u", i);
+		cr_assert_null(strstr(err, "0001020304"), "case %u: %s", i, err);
+		cr_assert_not_null(strstr(err, "line 1 column "), "case %u: %s", i, err);
+	}
 }

@@ -458,7 +458,8 @@ Test(dataplane_dp_mcpxd, bad_options_are_named)
 	static const char *const bad[][2] = {
 		{"--workers", "zero"}, {"--workers", "0"}, {"--frag", "maybe"}, {"--pair", "1:1"},
 		{"--backend", "openssl"}, {"--punt-rate", "-3"}, {"--punt-rate", "0"},
-		{"--max-streams", "67108865"},
+		{"--max-streams", "67108865"}, {"--max-streams", "010"}, {"--punt-rate", " 5"},
+		{"--punt-rate", "0x"},
 	};
 	char log[] = "/tmp/mcpx-optXXXXXX", prefix[64];
 	unsigned int i;
