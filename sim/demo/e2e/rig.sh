@@ -436,12 +436,13 @@ ue_run() {	# ue_run NS NAME TAG ARGS...
 	nsx "$n" "$UE" --key-file "$W/store.key" --json --duration 20000 --linger "${LINGER:-1000}" --store "$W/$name.store" \
 		--user "sip:$name@example.org" "$@" >"$W/$tag.json" 2>"$W/$tag.err"
 }
-bound() {	# bound NS PORT: wait until a UDP socket listens there (5 s at most)
+bound() {	# bound NS PORT: wait until a UDP socket listens there (10 s at most)
 	local i
-	for i in $(seq 1 100); do
+	for i in $(seq 1 200); do
 		[ -n "$(nsx "$1" ss -Hlun "sport = :$2")" ] && return 0
 		sleep 0.05
 	done
+	printf '  ..  nothing listens on UDP port %s in %s after 10 s; going on\n' "$2" "$1"
 	return 1
 }
 ue_run "$NSC" carol g-carol --local $C_IP:42020 --server $SRV_IP:$GM --gmk "$W/gmk-carol.b64" \
@@ -996,5 +997,18 @@ if [ $FAILED -eq 0 ]; then
 	printf '\nPASSED: %d checks in %d.%03d s\n' $NCHECK $((secs / 1000)) $((secs % 1000))
 	exit 0
 fi
+# What a failure needs to be understood where the files are gone (CI): every
+# client's figures, the last lines of every error output, mcpxd's and the server's.
+step "diagnostics (a check failed):"
+for f in "$W"/?-*.json; do
+	[ -f "$f" ] || continue
+	sum=$(ue_summary "$f")
+	[ "$sum" = "no report" ] || printf '  %-14s %s\n' "$(basename "$f" .json)" "$sum"
+done
+for f in "$W"/*.err "$W"/mcpxd*.log; do
+	[ -s "$f" ] || continue
+	printf '  -- %s (last lines)\n' "$(basename "$f")"
+	tail -n 8 "$f" | sed 's/^/     /'
+done
 printf '\nFAILED: %d of %d checks in %d.%03d s\n' $FAILED $NCHECK $((secs / 1000)) $((secs % 1000))
 exit 1
