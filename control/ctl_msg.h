@@ -29,6 +29,7 @@
 #define CTL_REPLY_MAX (256u * 1024)	/* a reply, octets */
 #define CTL_BATCH_MAX 1024		/* streams in one stream.add or mikey.install */
 #define CTL_LIST_MAX 256		/* streams in one stream.list page */
+#define CTL_LIST_DETAILS_MAX 128	/* with details: 128 of the largest streams fit a reply */
 #define CTL_IMSG_MAX 4096		/* a decoded I_MESSAGE, octets */
 #define CTL_ERRMSG_MAX 200
 

@@ -527,9 +527,16 @@ op_stream_list(struct ctl_ops *c, struct ctl_req *req, json_t *reply)
 	struct dp_stream_info si;
 	uint32_t cursor = req->cursor;
 	json_t *arr = json_array();
-	unsigned int i, n;
+	unsigned int i, n, limit = req->limit;
 
-	n = dp_stream_list(c->dp, ids, req->limit, &cursor);
+	/*
+	 * A stream with 16 IPv6 members takes about 1.4 KB of details: 256 of them
+	 * passed the reply's 256 KiB, and mcpxctl list could not list such a
+	 * daemon at all. Details pages are shorter; the cursor goes on from there.
+	 */
+	if (req->details && limit > CTL_LIST_DETAILS_MAX)
+		limit = CTL_LIST_DETAILS_MAX;
+	n = dp_stream_list(c->dp, ids, limit, &cursor);
 	for (i = 0; i < n; i++) {
 		if (!req->details)
 			json_array_append_new(arr, json_integer((json_int_t)ids[i]));
@@ -537,7 +544,7 @@ op_stream_list(struct ctl_ops *c, struct ctl_req *req, json_t *reply)
 			json_array_append_new(arr, ctl_stream_json(&si, false));
 	}
 	json_object_set_new(reply, "streams", arr);
-	json_object_set_new(reply, "cursor", json_integer(n < req->limit ? 0 : cursor));
+	json_object_set_new(reply, "cursor", json_integer(n < limit ? 0 : cursor));
 	json_object_set_new(reply, "total", json_integer(dp_stream_count(c->dp)));
 	return 0;
 }

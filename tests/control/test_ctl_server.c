@@ -394,6 +394,77 @@ Test(control_ctl_server, raw_streams_carry_traffic_and_are_removed)
 	h_down(&h);
 }
 
+/*
+ * The largest streams a page can hold: protect, 16 members at full-length
+ * IPv6 addresses. 256 of them passed the reply's 256 KiB with details, so a
+ * daemon holding them could not be listed at all; every page must come back
+ * and the pages together name each stream once.
+ */
+Test(control_ctl_server, every_details_page_of_the_largest_streams_fits_a_reply)
+{
+	enum { N = 256, BATCH = 16 };
+	static bool seen[N];
+	struct tf member;
+	json_t *req, *arr, *r, *m, *st;
+	json_int_t cursor = 0;
+	unsigned int b, i, j, pages = 0, listed = 0;
+	char addr[48];
+	struct h h;
+
+	h_up(&h, 0);
+	tf_default(&member, false, MEMBER_PORT);
+	for (b = 0; b < N / BATCH; b++) {
+		req = op("stream.add");
+		arr = json_array();
+		for (i = b * BATCH; i < (b + 1) * BATCH; i++) {
+			struct dp_srtp_params p = mkparams(DP_SRTP_DIR_PROTECT, 0x70000000u + i,
+							   (uint8_t)(1 + i % 200));
+
+			st = stream_json(&p, 0, &member);
+			m = json_array();
+			for (j = 0; j < DP_STREAM_MAX_MEMBERS; j++) {
+				json_t *o = json_object();
+
+				snprintf(addr, sizeof(addr), "fd12:3456:789a:bcde:f012:3456:%04x:%04x",
+					 0xa000u + i, 0xb000u + j);
+				json_object_set_new(o, "addr", json_string(addr));
+				json_object_set_new(o, "port", json_integer(65000 + j));
+				json_array_append_new(m, o);
+			}
+			json_object_set_new(st, "members", m);
+			json_array_append_new(arr, st);
+		}
+		json_object_set_new(req, "streams", arr);
+		r = call(&h, req);
+		expect_ok(r);
+		json_decref(r);
+	}
+	cr_assert_eq(dp_stream_count(h.r.dp), N);
+	do {
+		req = op("stream.list");
+		json_object_set_new(req, "details", json_true());
+		json_object_set_new(req, "cursor", json_integer(cursor));
+		r = call(&h, req);
+		expect_ok(r);
+		arr = json_object_get(r, "streams");
+		for (i = 0; i < json_array_size(arr); i++) {
+			json_int_t ssrc = json_integer_value(json_object_get(json_array_get(arr, i),
+									     "ssrc"));
+
+			cr_assert(ssrc >= 0x70000000 && ssrc < 0x70000000 + N, "ssrc %lld",
+				  (long long)ssrc);
+			cr_assert_not(seen[ssrc - 0x70000000], "listed twice");
+			seen[ssrc - 0x70000000] = true;
+			listed++;
+		}
+		cursor = json_integer_value(json_object_get(r, "cursor"));
+		json_decref(r);
+		cr_assert_lt(++pages, 10, "the cursor goes on");
+	} while (cursor != 0);
+	cr_assert_eq(listed, N);
+	h_down(&h);
+}
+
 Test(control_ctl_server, a_failed_batch_leaves_nothing_installed)
 {
 	struct dp_srtp_params a = mkparams(DP_SRTP_DIR_UNPROTECT, 1, 1);
