@@ -746,14 +746,22 @@ dp_key_del(struct dp *dp, const uint8_t id[DP_KEY_ID_LEN])
 		return -DP_E_ARG;
 	pthread_mutex_lock(&dp->lock);
 	kr = key_find(dp, id);
-	if (kr == NULL)
+	if (kr == NULL) {
 		rc = -DP_E_NOTFOUND;
-	else if (kr->n_streams != 0)
+	} else if (kr->n_streams != 0) {
+		/*
+		 * The registration is withdrawn all the same: the key is its
+		 * streams' now and goes with the last of them, as if they had made
+		 * it. A caller undoing a dp_key_add that took over an implicit key
+		 * (a refused install) leaves nothing behind.
+		 */
+		kr->implicit = true;
 		rc = -DP_E_STATE;
-	else if (!cmd_room(dp, (uint32_t)((1ull << dp->n_workers) - 1), 1))
+	} else if (!cmd_room(dp, (uint32_t)((1ull << dp->n_workers) - 1), 1)) {
 		rc = -DP_E_FULL;
-	else
+	} else {
 		key_retire(dp, kr);
+	}
 	pthread_mutex_unlock(&dp->lock);
 	return rc;
 }

@@ -249,7 +249,12 @@ dp_stop_requested(const struct dp *dp);
 MUST_CHECK int
 dp_key_add(struct dp *dp, const struct dp_key_spec *k);
 
-/* Forget a known key; -DP_E_NOTFOUND, -DP_E_STATE (it still has streams), -DP_E_FULL. */
+/*
+ * Forget a known key; -DP_E_NOTFOUND, -DP_E_FULL, or -DP_E_STATE: streams
+ * still use it, so it stays, but as theirs: it goes with the last of them,
+ * as a key dp_stream_add made (the registration's port and cap stay until
+ * then).
+ */
 MUST_CHECK int
 dp_key_del(struct dp *dp, const uint8_t id[DP_KEY_ID_LEN]);
 

@@ -1287,7 +1287,6 @@ key_over_implicit(unsigned int n)
 	sp.params = mkparams(DP_SRTP_AEAD_AES_128_GCM, 0, DP_SRTP_DIR_UNPROTECT, 0x40000002, 6);
 	sp.port = MEDIA_PORT;
 	cr_assert_eq(dp_stream_add(r.dp, &sp, &id2), -DP_E_LIMIT, "its cap is the asked 1");
-	cr_assert_eq(dp_key_del(r.dp, ks.id), -DP_E_STATE);
 	cr_assert_eq(dp_stream_del(r.dp, id), 0);
 	if (n == 0)
 		cr_assert_eq(dp_start(r.dp), 0);
@@ -1313,6 +1312,42 @@ key_over_implicit(unsigned int n)
 	cr_assert_eq(dp_sync(r.dp, 1000), 0);
 	dp_counters_total(r.dp, &c);
 	cr_assert_eq(c.cmd_errors, 0, "each worker's key refs matched");
+	rig_down(&r);
+}
+
+/*
+ * The undo of that registration (the control's install refused after it):
+ * dp_key_del while the raw stream still uses the key answers -DP_E_STATE, and
+ * the key is the stream's again, gone with it; before, it stayed registered
+ * for good, its port (0: any) matched on every secure-side packet.
+ */
+Test(dataplane_dp_eal, a_registration_withdrawn_under_streams_goes_with_the_last)
+{
+	struct dp_srtp_params p;
+	struct dp_key_spec ks;
+	struct dp_worker_counters c;
+	uint8_t f[RIG_FRAME];
+	unsigned int punts = 0;
+	uint64_t id;
+	struct rig r;
+	uint32_t fl;
+
+	rig_up(&r, 1, NULL);
+	p = mkparams(DP_SRTP_AEAD_AES_128_GCM, 0, DP_SRTP_DIR_UNPROTECT, 0x40000001, 5);
+	id = install(&r, &p, MEDIA_PORT, NULL);
+	gcm_key(&ks, &p, 4);
+	ks.port = 0;
+	cr_assert_eq(dp_key_add(r.dp, &ks), 0);
+	cr_assert_eq(dp_key_del(r.dp, ks.id), -DP_E_STATE, "its stream still uses it");
+	cr_assert_eq(dp_stream_del(r.dp, id), 0);
+	cr_assert_eq(dp_key_del(r.dp, ks.id), -DP_E_NOTFOUND, "gone with its stream");
+	cr_assert_eq(dp_start(r.dp), 0);
+	fl = new_sender_frame(f, &p, FLOOR_PORT, 79);
+	rig_send(&r, SEC, 0, f, fl);
+	rig_wait_verdicts(&r, 1, 3000);
+	cr_assert_eq(dp_punt_poll(r.dp, count_any, &punts, 16), 0);
+	dp_counters_total(r.dp, &c);
+	cr_assert_eq(c.v[DP_V_PASS], 1, "no key, no media port: unmatched passes");
 	rig_down(&r);
 }
 
