@@ -408,8 +408,8 @@ install_reply(const struct mikey_key *key, enum dp_srtp_profile prof, const stru
 	json_object_set_new(reply, "key_id", ctl_hex_json(kid, sizeof(kid)));
 	json_object_set_new(reply, "purpose", json_integer(key->purpose));
 	json_object_set_new(reply, "profile", json_string(dp_srtp_profile_info(prof)->name));
-	json_object_set_new(reply, "initiator", json_string(key->initiator_hidden ? ""
-								 : key->initiator));
+	json_object_set_new(reply, "initiator", json_string(key->initiator));
+	json_object_set_new(reply, "initiator_hidden", json_boolean(key->initiator_hidden));
 	json_object_set_new(reply, "learning", json_boolean(kp != NULL && kp->sec != NULL));
 }
 
@@ -604,6 +604,8 @@ ctl_keys_install(struct ctl_keys *k, struct ctl_ops *c, struct ctl_req *req, jso
 		.kms = k->cur.kms_p, .n_kms = k->cur.n_kms,
 		.ids = (const struct mikey_identity *const *)k->cur.ids, .n_ids = k->cur.n_ids,
 		.clock = k->clock, .clock_arg = k->clock_arg, .ctr = &k->ctr,
+		.initiators = (const char *const *)req->initiators,
+		.n_initiators = req->n_initiators,
 	};
 	enum mikey_reject why = MIKEY_REJECT_NONE;
 	enum dp_srtp_profile prof;

@@ -605,6 +605,48 @@ rekey_get(json_t *root, struct ctl_req *req, struct ctl_err *err)
 	return 0;
 }
 
+/*
+ * "initiators": the URIs a hidden initiator (IDRuidi) may be, as the
+ * signalling names them (33.180 §5.2.6); absent: none, and a message that
+ * hides its initiator is refused.
+ */
+static int
+initiators_get(json_t *root, struct ctl_req *req, struct ctl_err *err)
+{
+	json_t *arr = json_object_get(root, "initiators"), *v;
+	size_t i;
+
+	if (arr == NULL)
+		return 0;
+	if (!json_is_array(arr))
+		return ctl_err_set(err, -CTL_E_TYPE, "initiators: an array is needed, not %s",
+				   type_name(arr));
+	if (json_array_size(arr) > CTL_INITIATORS_MAX)
+		return ctl_err_set(err, -CTL_E_LIMIT, "initiators: at most %u",
+				   CTL_INITIATORS_MAX);
+	if (json_array_size(arr) == 0)
+		return 0;
+	req->initiators = calloc(json_array_size(arr), sizeof(*req->initiators));
+	if (req->initiators == NULL)
+		return ctl_err_set(err, -CTL_E_NOMEM, "out of memory");
+	json_array_foreach(arr, i, v) {
+		const char *s = json_string_value(v);
+		size_t n = s != NULL ? strlen(s) : 0;
+
+		if (s == NULL)
+			return ctl_err_set(err, -CTL_E_TYPE, "initiators[%zu]: a string is needed, "
+					   "not %s", i, type_name(v));
+		if (n == 0 || n > CTL_URI_MAX)
+			return ctl_err_set(err, -CTL_E_VALUE, "initiators[%zu]: a URI of 1..%u "
+					   "octets is needed", i, CTL_URI_MAX);
+		req->initiators[i] = strdup(s);
+		if (req->initiators[i] == NULL)
+			return ctl_err_set(err, -CTL_E_NOMEM, "out of memory");
+		req->n_initiators = (unsigned int)i + 1;
+	}
+	return 0;
+}
+
 static int
 imsg_get(json_t *root, struct ctl_req *req, struct ctl_err *err)
 {
@@ -629,7 +671,9 @@ imsg_get(json_t *root, struct ctl_req *req, struct ctl_err *err)
 		return rc;
 	if (rc == 0)
 		req->purpose = (int)purpose;
-	rc = learn_get(root, req, err);
+	rc = initiators_get(root, req, err);
+	if (rc == 0)
+		rc = learn_get(root, req, err);
 	if (rc == 0)
 		rc = rekey_get(root, req, err);
 	if (rc < 0)
@@ -691,8 +735,8 @@ static const char *const add_fields[] = {"v", "id", "op", "streams", "defaults",
 static const char *const one_fields[] = {"v", "id", "op", "stream", NULL};
 static const char *const list_fields[] = {"v", "id", "op", "cursor", "limit", "details", NULL};
 static const char *const install_fields[] = {
-	"v", "id", "op", "i_message", "purpose", "streams", "defaults", "learn", "replaces",
-	"activate_at", "grace_s", NULL,
+	"v", "id", "op", "i_message", "purpose", "initiators", "streams", "defaults", "learn",
+	"replaces", "activate_at", "grace_s", NULL,
 };
 static const char *const bare_fields[] = {"v", "id", "op", NULL};
 
@@ -814,5 +858,12 @@ ctl_req_fini(struct ctl_req *req)
 	}
 	if (!req->lent)
 		free(req->mk);
+	if (req->initiators != NULL) {
+		unsigned int i;
+
+		for (i = 0; i < req->n_initiators; i++)
+			free(req->initiators[i]);
+		free(req->initiators);
+	}
 	memset(req, 0, sizeof(*req));
 }

@@ -81,6 +81,8 @@ struct ctl_learn {
 #define CTL_GRACE_DEFAULT 30		/* seconds the old key's receive side outlives the switch */
 #define CTL_GRACE_MAX 86400
 #define CTL_TIME_MAX 253402300799LL	/* 9999-12-31T23:59:59Z, Unix seconds */
+#define CTL_INITIATORS_MAX 16		/* mikey.install "initiators" */
+#define CTL_URI_MAX 1024		/* an initiator's URI, octets (MIKEY_URI_MAX) */
 
 struct ctl_req {
 	int64_t id;			/* echoed in the reply (0 when absent) */
@@ -100,6 +102,8 @@ struct ctl_req {
 	uint8_t *imsg;
 	size_t imsg_len;
 	int purpose;			/* -1: any */
+	char **initiators;		/* whom a hidden initiator may be (URIs) */
+	unsigned int n_initiators;
 	bool has_learn;
 	struct ctl_learn learn;
 	bool has_replaces;		/* a rekey: the key this one replaces */

@@ -59,6 +59,9 @@ usage(FILE *f)
 		"                           a GMK learns new senders from the slow path: their\n"
 		"                           port, replay window, at most N streams (default 64;\n"
 		"                           --streams may be left out then)\n"
+		"      [--initiator URI]...  whom the sender may be when the message hides it\n"
+		"                           (IDRuidi): the URI the signalling names; without\n"
+		"                           it such a message is refused\n"
 		"      [--replaces ID --activate-at T --grace S]\n"
 		"                           a rekey: the new key replaces key ID (8 hex); its\n"
 		"                           protect streams switch at T (Unix seconds; default\n"
@@ -530,6 +533,40 @@ rekey_learn_opts(int argc, char **argv, json_t *req)
 	return 0;
 }
 
+/* Every --initiator URI into |req|'s "initiators". 0, or -1 (reported). */
+static int
+initiators_opt(int argc, char **argv, json_t *req)
+{
+	json_t *arr = NULL, *v;
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--initiator") != 0)
+			continue;
+		if (i + 1 >= argc) {
+			fprintf(stderr, "mcpxctl: --initiator needs a URI\n");
+			json_decref(arr);
+			return -1;
+		}
+		v = json_string(argv[++i]);
+		if (v == NULL) {
+			fprintf(stderr, "mcpxctl: --initiator: not UTF-8\n");
+			json_decref(arr);
+			return -1;
+		}
+		if (arr == NULL)
+			arr = json_array();
+		if (arr == NULL || json_array_append_new(arr, v) != 0) {
+			fprintf(stderr, "mcpxctl: out of memory\n");
+			json_decref(arr);
+			return -1;
+		}
+	}
+	if (arr != NULL)
+		json_object_set_new(req, "initiators", arr);
+	return 0;
+}
+
 static int
 cmd_mikey_install(struct cli *c, int argc, char **argv)
 {
@@ -550,7 +587,7 @@ cmd_mikey_install(struct cli *c, int argc, char **argv)
 	}
 	(void)file_opt(argc, argv, "--purpose", &purpose);
 	req = req_new("mikey.install");
-	if (rekey_learn_opts(argc, argv, req) != 0) {
+	if (rekey_learn_opts(argc, argv, req) != 0 || initiators_opt(argc, argv, req) != 0) {
 		json_decref(req);
 		return EX_USAGE;
 	}

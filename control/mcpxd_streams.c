@@ -9,7 +9,8 @@
  *                 "rcc_r": 1, "replay_window": 128, "port": 5004,
  *                 "members": [{"addr": "10.0.0.2", "port": 5004}, ...]},
  *                {"mikey": "<base64 I_MESSAGE>" | "mikey_file": "gmk.mikey",
- *                 "purpose": 0, "streams": [<what mikey.install takes>]}, ...]}
+ *                 "purpose": 0, "initiators": ["sip:gms@example.org"],
+ *                 "streams": [<what mikey.install takes>]}, ...]}
  *
  * A MIKEY entry is a mikey.install request (docs/control-protocol.md) run at
  * start: mcpxd opens the I_MESSAGE with its --key-store and derives the keys,

@@ -72,6 +72,7 @@
 	_(TIMESTAMP_WINDOW, "timestamp outside the accepted window")            \
 	_(BAD_SIGNATURE, "ECCSI signature does not verify")                     \
 	_(UNKNOWN_SIGNER, "signer not allowed to send this key")                \
+	_(UNKNOWN_INITIATOR, "hidden initiator is none of those expected")      \
 	_(TAMPERED, "SAKKE or key-parameter integrity check failed")            \
 	_(PURPOSE_MISMATCH, "purpose tag, key type or context disagree")        \
 	_(BAD_KEY_PARAMS, "malformed key parameters")                           \

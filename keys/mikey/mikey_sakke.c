@@ -529,7 +529,55 @@ recipient(struct rxs *s)
 	return 0;
 }
 
-/* Step 6: the initiator's UID, then ECCSI (RFC 6507 §5.2.2) under KMSi's KPAK. */
+/*
+ * Step 6, hidden initiator (33.180 §5.2.6, E.7): IDRuidi proves nothing by
+ * itself, since any UID signs for itself. Its URI comes from the signalling:
+ * we recompute, for each initiator the caller expects, the UID for KMSi and
+ * T's key period, and take the one that is IDRuidi. Reading our own message
+ * (SAKKE-to-self) the initiator is us: find_me() already matched IDRuidi to
+ * our UID for T's period.
+ */
+static int
+hidden_initiator(struct rxs *s, const uint8_t uid[MIKEY_UID_LEN], uint64_t pno)
+{
+	uint8_t want[MIKEY_UID_LEN];
+	const char *found = NULL;
+	size_t i, n;
+	int rc = 0;
+
+	if (s->out->from_self) {
+		found = s->me->uri;
+	} else {
+		for (i = 0; i < s->rx->n_initiators && s->rx->initiators != NULL; i++) {
+			const char *uri = s->rx->initiators[i];
+
+			if (uri == NULL || strlen(uri) > MIKEY_URI_MAX)
+				continue;
+			if (uid_of(want, uri, s->kmsi, pno) < 0)
+				continue;
+			if (sodium_memcmp(want, uid, MIKEY_UID_LEN) == 0 && found == NULL)
+				found = uri;
+		}
+	}
+	if (found == NULL) {
+		rc = reject(s, MIKEY_REJECT_UNKNOWN_INITIATOR, -KEYS_E_VERIFY);
+		goto out;
+	}
+	n = strlen(found);
+	if (n > MIKEY_URI_MAX) {
+		rc = reject(s, MIKEY_REJECT_UNKNOWN_INITIATOR, -KEYS_E_VERIFY);
+		goto out;
+	}
+	memcpy(s->out->initiator, found, n + 1);
+out:
+	sodium_memzero(want, sizeof(want));
+	return rc;
+}
+
+/*
+ * Step 6: the initiator's UID (from IDRi's URI, or IDRuidi matched to an
+ * expected initiator), then ECCSI (RFC 6507 §5.2.2) under KMSi's KPAK.
+ */
 static int
 check_signature(struct rxs *s)
 {
@@ -538,18 +586,20 @@ check_signature(struct rxs *s)
 	uint64_t pno;
 	int rc;
 
+	if (keys_period_no(&pno, s->t1900, s->kmsi->period_len, s->kmsi->period_offset) < 0)
+		return reject(s, MIKEY_REJECT_BAD_SIGNATURE, -KEYS_E_VERIFY);
 	if (mikey_idr_is_uid(i)) {
-		memcpy(s->uid_i, i->id.p, MIKEY_UID_LEN);
 		s->out->initiator_hidden = true;
+		rc = hidden_initiator(s, i->id.p, pno);
+		if (rc < 0)
+			return rc;
+		memcpy(s->uid_i, i->id.p, MIKEY_UID_LEN);
 	} else {
 		if (i->id.len > MIKEY_URI_MAX)
 			return reject(s, MIKEY_REJECT_BAD_IDR, -KEYS_E_PARSE);
 		memcpy(s->out->initiator, i->id.p, i->id.len);
 		s->out->initiator[i->id.len] = '\0';
-		rc = keys_period_no(&pno, s->t1900, s->kmsi->period_len, s->kmsi->period_offset);
-		if (rc == 0)
-			rc = uid_of(s->uid_i, s->out->initiator, s->kmsi, pno);
-		if (rc < 0)
+		if (uid_of(s->uid_i, s->out->initiator, s->kmsi, pno) < 0)
 			return reject(s, MIKEY_REJECT_BAD_SIGNATURE, -KEYS_E_VERIFY);
 	}
 	memcpy(s->out->initiator_uid, s->uid_i, MIKEY_UID_LEN);
@@ -773,8 +823,7 @@ receive(struct rxs *s, int purpose)
 	if (rc < 0)
 		return rc;
 	if (s->rx->signer_ok != NULL)
-		ok = s->rx->signer_ok(s->rx->signer_arg, k->purpose,
-				      k->initiator_hidden ? NULL : k->initiator, s->uid_i);
+		ok = s->rx->signer_ok(s->rx->signer_arg, k->purpose, k->initiator, s->uid_i);
 	if (!ok)
 		return reject(s, MIKEY_REJECT_UNKNOWN_SIGNER, -KEYS_E_VERIFY);
 	/* step 8: only now is anything decapsulated */

@@ -21,7 +21,12 @@
  *   4 IDRkmsi and IDRkmsr are trusted KMSs           UNKNOWN_KMS
  *   5 IDRr/IDRuidr is one of our identities for the key period of T
  *     (or IDRi/IDRuidi is, with SAKKE-to-self)      NOT_RECIPIENT, NO_KEY_PERIOD
- *   6 ECCSI signature by the initiator's UID under IDRkmsi's KPAK, before
+ *   6 the initiator's UID for T's key period: from IDRi's URI, or, when
+ *     IDRuidi hides it, the UID of one of rx->initiators (URIs the
+ *     signalling names, 33.180 §5.2.6) that equals IDRuidi; none given, or
+ *     none equal: refused (reading our own SAKKE-to-self, the initiator is
+ *     us, matched in step 5)                          UNKNOWN_INITIATOR
+ *     then the ECCSI signature by that UID under IDRkmsi's KPAK, before
  *     anything is decapsulated (fallback: without the SIGN header)
  *                                                    BAD_SIGNATURE
  *   7 the signer is allowed (optional callback)      UNKNOWN_SIGNER
@@ -228,7 +233,16 @@ struct mikey_rx {
 	int64_t window;			/* seconds; 0 = MIKEY_WINDOW_DEFAULT */
 	int64_t (*clock)(void *arg);	/* Unix seconds; NULL = time() */
 	void *clock_arg;
-	/* May the initiator (URI, or NULL when hidden) send keys of |purpose|? */
+	/*
+	 * Whom a hidden initiator (IDRuidi) may be: URIs known from elsewhere
+	 * in the signalling. A hidden initiator whose UID (under IDRkmsi, for
+	 * T's key period) is none of theirs is refused, and so is every hidden
+	 * initiator when there are none. A visible IDRi is not checked against
+	 * them: who may send what is signer_ok's.
+	 */
+	const char *const *initiators;
+	size_t n_initiators;
+	/* May the initiator (its URI, hidden or not) send keys of |purpose|? */
 	bool (*signer_ok)(void *arg, unsigned int purpose, const char *uri,
 			  const uint8_t uid[MIKEY_UID_LEN]);
 	void *signer_arg;
@@ -249,8 +263,8 @@ struct mikey_key {
 	struct mikey_srtp_profile profile;
 	enum mikey_profile_src profile_src;
 	bool from_self;			/* we are the initiator (SAKKE-to-self) */
-	bool initiator_hidden;
-	char initiator[MIKEY_URI_MAX + 1];	/* "" when hidden */
+	bool initiator_hidden;		/* IDRuidi: |initiator| is the one it matched */
+	char initiator[MIKEY_URI_MAX + 1];
 	uint8_t initiator_uid[MIKEY_UID_LEN];
 	const struct mikey_identity *as;	/* which identity of ours */
 	/* E.6, when present */

@@ -22,6 +22,7 @@
 /* the latest --activation/--expiry (Unix seconds) an E.6 time can carry */
 #define UNIX_MAX (MIKEY_KP_TIME_MAX - KEYS_NTP_UNIX_OFFSET)
 #define MAX_IDS 64
+#define MAX_INITIATORS 16
 
 /* The trusted KMSs of a store, as the MIKEY code wants them (borrowing the store). */
 struct trust {
@@ -304,14 +305,15 @@ static int
 mikey_dump_cmd(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {{"store", 1, 0, 's'}, {"user", 1, 0, 'u'},
-					     {"show-key", 0, 0, 'S'}, {0, 0, 0, 0}};
-	const char *store_path = NULL, *user = NULL;
+					     {"show-key", 0, 0, 'S'}, {"initiator", 1, 0, 'i'},
+					     {0, 0, 0, 0}};
+	const char *store_path = NULL, *user = NULL, *initiators[MAX_INITIATORS];
 	struct mikey_identity *ids[MAX_IDS];
 	struct store *st = NULL;
 	enum mikey_reject why = MIKEY_REJECT_NONE;
 	uint8_t *in = NULL, msg[8192];
 	struct mikey_msg m;
-	size_t in_len, len, n_ids = 0, i;
+	size_t in_len, len, n_ids = 0, n_initiators = 0, i;
 	bool show_key = false;
 	char text[16384];
 	json_t *j;
@@ -322,11 +324,18 @@ mikey_dump_cmd(struct cli *c, int argc, char **argv)
 		case 's': store_path = optarg; break;
 		case 'u': user = optarg; break;
 		case 'S': show_key = true; break;
+		case 'i':
+			if (n_initiators == MAX_INITIATORS)
+				return cli_fail(c, CLI_USAGE, "--initiator: at most %d",
+						MAX_INITIATORS);
+			initiators[n_initiators++] = optarg;
+			break;
 		default: return CLI_USAGE;
 		}
 	}
 	if (optind >= argc)
-		return cli_fail(c, CLI_USAGE, "mikey dump [--store F [--user URI]] FILE (- for stdin)");
+		return cli_fail(c, CLI_USAGE, "mikey dump [--store F [--user URI] "
+				"[--initiator URI]...] FILE (- for stdin)");
 	rc = cli_read(c, argv[optind], &in, &in_len);
 	if (rc != 0)
 		return rc;
@@ -376,6 +385,8 @@ mikey_dump_cmd(struct cli *c, int argc, char **argv)
 		rx.ids = (const struct mikey_identity *const *)ids;
 		rx.n_ids = n_ids;
 		rx.ctr = &ctr;
+		rx.initiators = initiators;	/* whom a hidden IDRuidi may be */
+		rx.n_initiators = n_initiators;
 		if (mikey_sakke_receive(&key, &rx, msg, len, -1, &why) < 0) {
 			json_object_set_new(j, "opened", json_false());
 			json_object_set_new(j, "reject", json_string(mikey_reject_name(why)));
@@ -390,12 +401,16 @@ mikey_dump_cmd(struct cli *c, int argc, char **argv)
 			json_object_set_new(j, "key_id", json_string(kid));
 			json_object_set_new(j, "mki", json_string(mki));
 			json_object_set_new(j, "initiator", json_string(key.initiator));
+			json_object_set_new(j, "initiator_hidden",
+					    json_boolean(key.initiator_hidden));
 			json_object_set_new(j, "roc_rate", json_integer(key.profile.roc_rate));
 			json_object_set_new(j, "shared_with_segy", json_boolean(key.shared_with_segy));
 			snprintf(line, sizeof(line),
-				 "verified and opened: key type %u, key ID %s, MKI %s, from %s%s\n"
+				 "verified and opened: key type %u, key ID %s, MKI %s, "
+				 "from %s%s%s\n"
 				 "  SRTP profile AEAD_AES_128_GCM%s\n",
-				 key.purpose, kid, mki, key.initiator[0] ? key.initiator : "(hidden)",
+				 key.purpose, kid, mki, key.initiator,
+				 key.initiator_hidden ? " (hidden, as expected)" : "",
 				 key.shared_with_segy ? ", shared with a Security Gateway" : "",
 				 key.profile.roc_rate ? ", RCCm3" : ", no RCC");
 			if (show_key) {
@@ -448,6 +463,7 @@ cmd_mikey(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_sub subs[] = {{"dump", mikey_dump_cmd}};
 
-	return cli_dispatch(c, "mikey", subs, 1, "mikey dump [--store F [--user URI]] FILE", argc,
+	return cli_dispatch(c, "mikey", subs, 1,
+			    "mikey dump [--store F [--user URI] [--initiator URI]...] FILE", argc,
 			    argv);
 }

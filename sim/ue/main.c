@@ -48,6 +48,9 @@ static const char usage_text[] =
 	"  --key FILE            an I_MESSAGE for us (GMK, PCK, CSK), raw or base64; repeatable\n"
 	"  --gmk FILE            the same, for a GMK from the GMS; give several for a rekey:\n"
 	"                        all are held, we send under the newest active one\n"
+	"  --initiator URI       whom a sender that hides itself (IDRuidi) may be, as the\n"
+	"                        signalling names it; repeatable (without it such a\n"
+	"                        message is refused)\n"
 	"  --call URI            private call: make a PCK for URI, offer it to the first peer\n"
 	"  --csk MDSI            make a CSK for the server, offer it to the first peer/server\n"
 	"  --to-kms KMS_URI      the KMS of the --call or --csk party (default ours)\n"
@@ -75,6 +78,8 @@ struct client {
 	const char *store, *user, *call, *csk, *to_kms, *key_out;
 	const char *keys[8];
 	unsigned int n_keys;
+	const char *initiators[UE_INITIATORS_MAX];	/* whom a hidden sender may be */
+	unsigned int n_initiators;
 	char local[64];
 	const char *peers[UE_PEERS_MAX];
 	unsigned int n_peers;
@@ -227,6 +232,12 @@ client_opt(struct client *c, const char *a, const char *v, int *used)
 			return usage("%s: too many peers", a);
 		c->peers[c->n_peers++] = v;
 		c->cfg.offnet = c->cfg.offnet && strcmp(a, "--server") != 0;
+		return 0;
+	}
+	if (strcmp(a, "--initiator") == 0) {
+		if (c->n_initiators == UE_INITIATORS_MAX)
+			return usage("%s: at most %d", a, UE_INITIATORS_MAX);
+		c->initiators[c->n_initiators++] = v;
 		return 0;
 	}
 	if (strcmp(a, "--key") == 0 || strcmp(a, "--gmk") == 0) {
@@ -412,6 +423,11 @@ client_up(const struct opts *o, struct client *c, const struct store_secret *sec
 	store_free(st);
 	if (rc < 0)
 		return die(c, "identity", keys_strerror(rc));
+	rc = ue_keys_expect(k, c->initiators, c->n_initiators);
+	if (rc < 0) {
+		ue_keys_free(k);
+		return die(c, "--initiator", keys_strerror(rc));
+	}
 	rc = ue_new(&c->ue, &c->cfg, k);
 	if (rc < 0)
 		return die(c, "client", c->ue != NULL ? c->ue->err : ue_strerror(rc));

@@ -21,6 +21,8 @@ struct ue_keys {
 	struct mikey_signer *signer;	/* the period in force; NULL if not held */
 	const struct mikey_kms *own;	/* the signer's KMS */
 	struct mikey_counters ctr;
+	const char *initiators[UE_INITIATORS_MAX];	/* borrowed */
+	size_t n_initiators;
 };
 
 static int64_t
@@ -159,6 +161,24 @@ ue_keys_counters(const struct ue_keys *k)
 }
 
 int
+ue_keys_expect(struct ue_keys *k, const char *const *uris, size_t n)
+{
+	size_t i;
+
+	if (k == NULL || (uris == NULL && n != 0))
+		return -KEYS_E_ARG;
+	if (n > UE_INITIATORS_MAX)
+		return -KEYS_E_RANGE;
+	for (i = 0; i < n; i++)
+		if (uris[i] == NULL)
+			return -KEYS_E_ARG;
+	for (i = 0; i < n; i++)
+		k->initiators[i] = uris[i];
+	k->n_initiators = n;
+	return 0;
+}
+
+int
 ue_keys_open(struct ue_keys *k, const uint8_t *msg, size_t len, int purpose,
 	     struct mikey_key *out, enum mikey_reject *why)
 {
@@ -169,6 +189,8 @@ ue_keys_open(struct ue_keys *k, const uint8_t *msg, size_t len, int purpose,
 		.n_ids = k->n_ids,
 		.clock = k->now != 0 ? fixed_clock : NULL,
 		.clock_arg = k,
+		.initiators = k->initiators,
+		.n_initiators = k->n_initiators,
 		.ctr = &k->ctr,
 	};
 

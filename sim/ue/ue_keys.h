@@ -24,6 +24,7 @@
 
 #define UE_KMS_MAX 8
 #define UE_PERIODS_MAX 8
+#define UE_INITIATORS_MAX 8
 /* An I_MESSAGE as base64 text, with its NUL. */
 #define UE_MIKEY_B64_MAX (((MIKEY_MSG_MAX + 2) / 3) * 4 + 1)
 
@@ -53,6 +54,16 @@ ue_keys_uri(const struct ue_keys *k);
 /* The receiver's counters (accepted, each reject reason, variants). */
 const struct mikey_counters *
 ue_keys_counters(const struct ue_keys *k);
+
+/*
+ * Whom a sender that hides itself (IDRuidi, 33.180 E.7) may be: |n| URIs, as
+ * the signalling would name them, borrowed (they must outlive |k|); replaces
+ * any given before. Without them such messages are refused
+ * (MIKEY_REJECT_UNKNOWN_INITIATOR); our own are always read.
+ * Returns 0, -KEYS_E_ARG, -KEYS_E_RANGE (more than UE_INITIATORS_MAX).
+ */
+MUST_CHECK int
+ue_keys_expect(struct ue_keys *k, const char *const *uris, size_t n);
 
 /*
  * Open |len| octets of I_MESSAGE addressed to us (or made by us, with

@@ -130,6 +130,12 @@ static const struct bad bad[] = {
 	{"{\"v\":1,\"op\":\"mikey.install\",\"i_message\":\"AAEC\",\"defaults\":"
 	 "{\"master_key\":\"00\"},\"streams\":[{\"dir\":\"unprotect\",\"ssrc\":1}]}",
 	 CTL_E_VALUE},					/* no keys in mikey.install */
+	/* "initiators" of mikey.install: whom a hidden initiator may be */
+	{MKX("\"initiators\":\"sip:a@example.org\""), CTL_E_TYPE},
+	/* 80 */ {MKX("\"initiators\":[7]"), CTL_E_TYPE},
+	{MKX("\"initiators\":[\"\"]"), CTL_E_VALUE},
+	{MKX("\"initiators\":[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\",\"h\",\"i\",\"j\","
+	     "\"k\",\"l\",\"m\",\"n\",\"o\",\"p\",\"q\"]"), CTL_E_LIMIT},
 };
 
 Test(control_ctl_msg, bad_requests_get_their_exact_code)
@@ -406,6 +412,29 @@ Test(control_ctl_msg, mikey_install_learn_and_rekey_fields)
 	ctl_req_fini(&req);
 }
 
+Test(control_ctl_msg, mikey_install_initiators)
+{
+	static const char r1[] = MKX("\"initiators\":[\"sip:gms@example.org\","
+				     "\"sip:alice@example.org\"],\"learn\":{}");
+	static const char r2[] = MKX("\"initiators\":[],\"learn\":{}");
+	struct ctl_req req;
+	struct ctl_err err;
+	uint8_t buf[sizeof(r1)];
+
+	memcpy(buf, r1, sizeof(r1) - 1);
+	cr_assert_eq(ctl_msg_decode(&req, buf, sizeof(r1) - 1, &err), 0, "%s", err.msg);
+	cr_assert_eq(req.n_initiators, 2);
+	cr_assert_str_eq(req.initiators[0], "sip:gms@example.org");
+	cr_assert_str_eq(req.initiators[1], "sip:alice@example.org");
+	ctl_req_fini(&req);
+	cr_assert_null(req.initiators);
+
+	memcpy(buf, r2, sizeof(r2) - 1);
+	cr_assert_eq(ctl_msg_decode(&req, buf, sizeof(r2) - 1, &err), 0, "%s", err.msg);
+	cr_assert_eq(req.n_initiators, 0, "none: a hidden initiator is refused");
+	ctl_req_fini(&req);
+}
+
 /* A number in a string is decimal or 0x-hexadecimal; "010" is neither (strtoull: octal 8). */
 Test(control_ctl_msg, numbers_in_strings_are_decimal_or_hex_never_octal)
 {
@@ -481,6 +510,8 @@ Test(control_ctl_msg, unknown_request_fields_are_refused_by_every_op)
 		{"{\"v\":1,\"op\":\"counters\",\"reset\":1}", "reset: unknown field"},
 		{"{\"v\":1,\"op\":\"keystore.reload\",\"path\":\"/x\"}", "path: unknown field"},
 		{MKX("\"learn\":{},\"purpos\":1"), "purpos: unknown field"},
+		{MKX("\"learn\":{},\"initiator\":[\"sip:a@example.org\"]"),
+		 "initiator: unknown field"},
 	};
 	struct ctl_req req;
 	struct ctl_err err;

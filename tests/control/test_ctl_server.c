@@ -1152,6 +1152,112 @@ Test(control_ctl_server, private_call_installed_from_a_pck_i_message)
 	h_down(&h);
 }
 
+/*
+ * A PCK whose sender hides itself (IDRuidi, 33.180 E.7): installed only when
+ * the request names that sender in "initiators" (mcpxctl: --initiator), and
+ * the reply says who it was.
+ */
+Test(control_ctl_server, hidden_initiator_installed_only_when_expected)
+{
+	char store_path[160], key_path[160], mpath[160], spath[160], out[4096];
+	struct call_fix c;
+	struct mikey_newkey k;
+	struct mikey_tx tx;
+	struct ctl_err err;
+	uint8_t msg[MIKEY_MSG_MAX];
+	const char *m;
+	json_t *streams, *req, *r;
+	size_t len;
+	FILE *f;
+	struct h h;
+
+	h_up(&h, 0);
+	snprintf(store_path, sizeof(store_path), "%s/app.store", h.dir);
+	snprintf(key_path, sizeof(key_path), "%s/app.key", h.dir);
+	call_fix_up(&c, store_path, key_path);
+	cr_assert_eq(ctl_keys_new(&h.ops.keys, store_path, NULL, key_path, &err), 0, "%s",
+		     err.msg);
+	ctl_keys_set_clock(h.ops.keys, fixed_clock, NULL);
+	cr_assert_eq(mikey_newkey_make(&k, KEYS_PURPOSE_PCK), 0);
+	memset(&tx, 0, sizeof(tx));
+	tx.from = c.signer;
+	tx.to.uri = APPLIANCE;
+	tx.to.kms = &c.kms;
+	tx.now = NOW;
+	tx.hide_ids = true;
+	cr_assert_eq(mikey_pck_send(msg, sizeof(msg), &len, &tx, &k), 0);
+
+	/* no initiators, then the wrong one: refused, nothing installed */
+	streams = json_pack("[{s:s,s:i,s:i,s:i}]", "dir", "unprotect", "ssrc", 0x0d0d0d0d,
+			    "port", MEDIA_PORT, "cs_id", 0);
+	r = call(&h, mikey_req(msg, len, json_deep_copy(streams)));
+	expect_err(r, "mikey_rejected");
+	m = json_string_value(json_object_get(json_object_get(r, "error"), "message"));
+	cr_assert_not_null(strstr(m, "UNKNOWN_INITIATOR"), "%s", m);
+	json_decref(r);
+	req = mikey_req(msg, len, json_deep_copy(streams));
+	json_object_set_new(req, "initiators", json_pack("[s]", "sip:bob@example.org"));
+	r = call(&h, req);
+	expect_err(r, "mikey_rejected");
+	json_decref(r);
+	cr_assert_eq(dp_stream_count(h.r.dp), 0);
+	/* the signalling named Alice */
+	req = mikey_req(msg, len, streams);
+	json_object_set_new(req, "initiators", json_pack("[s,s]", "sip:bob@example.org", ALICE));
+	r = call(&h, req);
+	expect_ok(r);
+	cr_assert_str_eq(json_string_value(json_object_get(r, "initiator")), ALICE);
+	cr_assert(json_is_true(json_object_get(r, "initiator_hidden")));
+	json_decref(r);
+	cr_assert_eq(dp_stream_count(h.r.dp), 1);
+
+	/* mcpxctl mikey install --initiator: a fresh hidden PCK from a file */
+	snprintf(mpath, sizeof(mpath), "%s/hidden.mikey", h.dir);
+	snprintf(spath, sizeof(spath), "%s/hidden.json", h.dir);
+	cr_assert_eq(mikey_newkey_make(&k, KEYS_PURPOSE_PCK), 0);
+	cr_assert_eq(mikey_pck_send(msg, sizeof(msg), &len, &tx, &k), 0);
+	f = fopen(mpath, "wb");
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(msg, 1, len, f), len);
+	fclose(f);
+	streams = json_pack("{s:[{s:s,s:i,s:i,s:i}]}", "streams", "dir", "unprotect", "ssrc",
+			    0x0e0e0e0e, "port", MEDIA_PORT, "cs_id", 0);
+	cr_assert_eq(json_dump_file(streams, spath, 0), 0);
+	json_decref(streams);
+	{
+		const char *args[] = {"--socket", h.path, "--json", "mikey", "install", "--msg",
+				      mpath, "--streams", spath, NULL};
+
+		cr_assert_eq(mcpxctl(&h, args, out, sizeof(out)), 1, "%s", out);
+		cr_assert_not_null(strstr(out, "UNKNOWN_INITIATOR"), "%s", out);
+	}
+	{
+		const char *args[] = {"--socket", h.path, "--json", "mikey", "install", "--msg",
+				      mpath, "--streams", spath, "--initiator", ALICE, NULL};
+
+		cr_assert_eq(mcpxctl(&h, args, out, sizeof(out)), 0, "%s", out);
+		cr_assert_not_null(strstr(out, "\"initiator_hidden\": true") != NULL
+					   ? out
+					   : strstr(out, "\"initiator_hidden\":true"),
+				   "%s", out);
+		cr_assert_not_null(strstr(out, ALICE), "%s", out);
+	}
+	{
+		const char *args[] = {"--socket", h.path, "mikey", "install", "--msg", mpath,
+				      "--streams", spath, "--initiator", NULL};
+
+		cr_assert_eq(mcpxctl(&h, args, out, sizeof(out)), 2, "%s", out);
+	}
+	cr_assert_eq(dp_stream_count(h.r.dp), 2);
+	unlink(mpath);
+	unlink(spath);
+	sodium_memzero(&k, sizeof(k));
+	call_fix_down(&c);
+	unlink(store_path);
+	unlink(key_path);
+	h_down(&h);
+}
+
 /* ---- mcpxd itself: the socket it makes, mcpxctl against it, shutdown ------------ */
 
 Test(control_ctl_server, mcpxd_serves_its_socket_and_shuts_down)

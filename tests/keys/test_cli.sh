@@ -134,6 +134,19 @@ sed 's/\(a=key-mgmt:mikey ....................\)./\1A/' pck >pck-bad
 cmp -s pck pck-bad && sed 's/\(a=key-mgmt:mikey ....................\)./\1B/' pck >pck-bad
 expect 1 "a tampered PCK" -- "$K" mikey dump --store sg.store pck-bad
 expect 1 "not a message" -- "$K" mikey dump msg
+# hidden IDs (33.180 E.7): the initiator's URI comes from the signalling, as --initiator
+export MCPX_PASSPHRASE="alice"
+expect 0 "pck to dave, IDs hidden" -- "$K" pck --store alice.store --user sip:alice@example.org --to sip:dave@plain.example.net --to-kms sg.example.net --hide-ids
+sed -n 2p out.txt >pck-hidden
+export MCPX_PASSPHRASE="appliance"
+expect 1 "a hidden initiator, none expected" -- "$K" --json mikey dump --store sg.store pck-hidden
+one_line "hidden initiator is none of those expected"
+grep -q '"reject":"UNKNOWN_INITIATOR"' out.txt && ok || bad "reject: $(cat out.txt)"
+expect 1 "a hidden initiator, another expected" -- "$K" mikey dump --store sg.store --initiator sip:bob@example.org pck-hidden
+one_line "hidden initiator is none of those expected"
+expect 0 "a hidden initiator, expected" -- "$K" --json mikey dump --store sg.store --initiator sip:bob@example.org --initiator sip:alice@example.org pck-hidden
+grep -q '"initiator":"sip:alice@example.org"' out.txt && grep -q '"initiator_hidden":true' out.txt &&
+	ok || bad "hidden pck: $(cat out.txt)"
 
 # UID vector (digest §1.4, first row) through the CLI
 expect 0 "id uid" -- "$K" id uid --user sip:user@example.org --kms kms.example.org --period 2592000 --offset 0 --period-no 1388

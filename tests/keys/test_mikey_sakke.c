@@ -43,6 +43,8 @@ struct fix {
 	const struct mikey_kms *trusted[2];
 	int64_t clock;
 	struct mikey_counters ctr;
+	const char *const *initiators;		/* rx_for()'s expected hidden initiators */
+	size_t n_initiators;
 };
 
 static struct fix F;
@@ -129,6 +131,8 @@ rx_for(struct mikey_rx *rx, const struct mikey_identity **ids, enum who w)
 	rx->n_ids = ids[1] != NULL ? 2 : 1;
 	rx->clock = fix_clock;
 	rx->ctr = &F.ctr;
+	rx->initiators = F.initiators;
+	rx->n_initiators = F.n_initiators;
 }
 
 static void
@@ -755,6 +759,7 @@ Test(keys_mikey_sakke, variant_sign_without_header)
 
 Test(keys_mikey_sakke, variant_hidden_uids)
 {
+	static const char *const expect[] = { ALICE };
 	struct mikey_newkey k;
 	struct mikey_key got;
 	struct mikey_tx tx;
@@ -770,9 +775,16 @@ Test(keys_mikey_sakke, variant_hidden_uids)
 	cr_assert_eq(m.idr[MIKEY_IDR_R].role, MIKEY_ROLE_UIDR);
 	cr_assert_eq(m.idr[MIKEY_IDR_R].type, MIKEY_IDT_URI);
 	cr_assert_eq(m.idr[MIKEY_IDR_R].id.len, 32);
+	/* bob was not told whom to expect */
+	cr_assert_eq(rx_reason(W_BOB, buf, len, -1, -KEYS_E_VERIFY),
+		     MIKEY_REJECT_UNKNOWN_INITIATOR);
+	cr_assert_eq(F.ctr.rejected[MIKEY_REJECT_UNKNOWN_INITIATOR], 1);
+	/* the signalling named alice */
+	F.initiators = expect;
+	F.n_initiators = 1;
 	expect_rx(&got, W_BOB, buf, len, -1);
 	cr_assert(got.initiator_hidden);
-	cr_assert_str_eq(got.initiator, "");
+	cr_assert_str_eq(got.initiator, ALICE);
 	cr_assert_arr_eq(got.key, k.key, KEYS_KEY_LEN);
 	cr_assert_eq(F.ctr.variant[MIKEY_VARIANT_UID_TYPE_URI], 1);
 	/* as an RFC 6043 byte string: accepted, not the variant */
@@ -784,6 +796,164 @@ Test(keys_mikey_sakke, variant_hidden_uids)
 	cr_assert_eq(rx_reason(W_CAROL, buf, len, -1, -KEYS_E_NOTFOUND),
 		     MIKEY_REJECT_NOT_RECIPIENT);
 	mikey_key_wipe(&got);
+}
+
+/*
+ * 33.180 §5.2.6: a hidden initiator is the one the signalling names. A GMK
+ * hidden behind the GMS's UID: accepted when the GMS is among those expected,
+ * and the result names it; refused when it is not, or when none are.
+ */
+Test(keys_mikey_sakke, hidden_initiator_expected)
+{
+	static const char *const with_gms[] = { BOB, GMS, CAROL };
+	static const char *const without[] = { BOB, ALICE };
+	const struct mikey_identity *ids[2];
+	struct mikey_gmk_opts o = { 0 };
+	struct mikey_newkey k;
+	struct mikey_key got;
+	struct mikey_rx rx;
+	struct mikey_tx tx;
+	enum mikey_reject why;
+	uint8_t buf[MIKEY_MSG_MAX], uid[MIKEY_UID_LEN];
+	size_t len;
+
+	cr_assert_eq(mikey_newkey_make(&k, KEYS_PURPOSE_GMK), 0);
+	tx_for(&tx, W_GMS, W_ALICE);
+	tx.hide_ids = true;
+	cr_assert_eq(mikey_gms_gmk(buf, sizeof(buf), &len, &tx, &k, &o), 0);
+	cr_assert_eq(rx_reason(W_ALICE, buf, len, -1, -KEYS_E_VERIFY),
+		     MIKEY_REJECT_UNKNOWN_INITIATOR, "no initiator expected");
+	F.initiators = without;
+	F.n_initiators = 2;
+	cr_assert_eq(rx_reason(W_ALICE, buf, len, -1, -KEYS_E_VERIFY),
+		     MIKEY_REJECT_UNKNOWN_INITIATOR, "the GMS not among them");
+	F.initiators = with_gms;
+	F.n_initiators = 3;
+	rx_for(&rx, ids, W_ALICE);
+	rx.signer_ok = only_gms;	/* sees the URI matched, not NULL */
+	cr_assert_eq(mikey_sakke_receive(&got, &rx, buf, len, -1, &why), 0, "%s",
+		     mikey_reject_name(why));
+	cr_assert(got.initiator_hidden);
+	cr_assert_str_eq(got.initiator, GMS);
+	cr_assert_eq(keys_uid_derive(uid, GMS, "kms.example.org", PERIOD, 0, F.pno), 0);
+	cr_assert_arr_eq(got.initiator_uid, uid, MIKEY_UID_LEN);
+	cr_assert_arr_eq(got.key, k.key, KEYS_KEY_LEN);
+	cr_assert_eq(F.ctr.rejected[MIKEY_REJECT_UNKNOWN_INITIATOR], 2);
+	mikey_key_wipe(&got);
+}
+
+/* Reading back our own hidden message (SAKKE-to-self): the initiator is us. */
+Test(keys_mikey_sakke, hidden_initiator_reads_its_own)
+{
+	struct mikey_newkey k;
+	struct mikey_key got;
+	struct mikey_tx tx;
+	uint8_t buf[MIKEY_MSG_MAX];
+	size_t len;
+
+	cr_assert_eq(mikey_newkey_make(&k, KEYS_PURPOSE_PCK), 0);
+	tx_for(&tx, W_ALICE, W_BOB);
+	tx.hide_ids = true;
+	tx.to_self = true;
+	cr_assert_eq(mikey_pck_send(buf, sizeof(buf), &len, &tx, &k), 0);
+	expect_rx(&got, W_ALICE, buf, len, -1);
+	cr_assert(got.from_self);
+	cr_assert(got.initiator_hidden);
+	cr_assert_str_eq(got.initiator, ALICE);
+	cr_assert_arr_eq(got.key, k.key, KEYS_KEY_LEN);
+	/* bob, expecting nobody, may not */
+	cr_assert_eq(rx_reason(W_BOB, buf, len, -1, -KEYS_E_VERIFY),
+		     MIKEY_REJECT_UNKNOWN_INITIATOR);
+	mikey_key_wipe(&got);
+}
+
+/* Octet-wise big-endian |v|. */
+static void
+be64(uint8_t out[8], uint64_t v)
+{
+	unsigned int i;
+
+	for (i = 0; i < 8; i++)
+		out[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+/*
+ * The reviewer's case: the GMS's signing key of an earlier key period (say
+ * compromised then) signs a GMK with T now and both IDs hidden: IDRuidi is
+ * the old UID, IDRuidr and SAKKE alice's current ones. The signature is
+ * good; only the recomputed initiator UID for T's period tells. Refused with
+ * no initiator expected and with the GMS expected.
+ */
+Test(keys_mikey_sakke, hidden_initiator_old_key_period)
+{
+	static const char *const gms[] = { GMS };
+	static const char *const several[] = { ALICE, GMS, BOB };
+	const uint64_t old = F.pno - 3;
+	const int64_t old_now = NOW - 3 * (int64_t)PERIOD;
+	struct kms_keyset *ks = NULL;
+	struct mikey_signer *s_old = NULL;
+	struct eccsi_signer *es = NULL;
+	struct sakke_sender *ss = NULL;
+	struct mikey_gmk_opts o = { 0 };
+	struct mikey_newkey k;
+	struct mikey_tx tx;
+	struct mikey_msg m;
+	uint8_t buf[MIKEY_MSG_MAX], t_old[8], t_now[8], uid_old[MIKEY_UID_LEN];
+	uint8_t uid_cur[MIKEY_UID_LEN], uid_gms[MIKEY_UID_LEN], ed[SAKKE_ED_LEN];
+	uint8_t sig[ECCSI_SIG_LEN], *p;
+	size_t len;
+
+	(void)id_get(W_ALICE, 0);
+	cr_assert_eq(kms_issue(&ks, F.home, GMS, old), 0);
+	cr_assert_eq(mikey_signer_new(&s_old, GMS, &F.kms_home, old, ks->ssk, ks->pvt), 0);
+	cr_assert_eq(mikey_newkey_make(&k, KEYS_PURPOSE_GMK), 0);
+	memset(&tx, 0, sizeof(tx));
+	tx.from = s_old;
+	tx.to.uri = ALICE;
+	tx.to.kms = &F.kms_home;
+	tx.now = old_now;
+	tx.hide_ids = true;
+	cr_assert_eq(mikey_gms_gmk(buf, sizeof(buf), &len, &tx, &k, &o), 0);
+	/* T now */
+	be64(t_old, ((uint64_t)old_now + KEYS_NTP_UNIX_OFFSET) << 32);
+	be64(t_now, ((uint64_t)NOW + KEYS_NTP_UNIX_OFFSET) << 32);
+	p = memmem(buf, len, t_old, sizeof(t_old));
+	cr_assert_not_null(p);
+	memcpy(p, t_now, sizeof(t_now));
+	/* IDRuidr and SAKKE to alice's current UID */
+	cr_assert_eq(keys_uid_derive(uid_old, ALICE, "kms.example.org", PERIOD, 0, old), 0);
+	cr_assert_eq(keys_uid_derive(uid_cur, ALICE, "kms.example.org", PERIOD, 0, F.pno), 0);
+	p = memmem(buf, len, uid_old, sizeof(uid_old));
+	cr_assert_not_null(p);
+	memcpy(p, uid_cur, sizeof(uid_cur));
+	cr_assert_eq(sakke_sender_new(&ss, F.kms_home.z, uid_cur, sizeof(uid_cur)), 0);
+	cr_assert_eq(sakke_encapsulate_ssv(ed, k.key, ss), 0);
+	cr_assert_eq(mikey_msg_decode(&m, buf, len, NULL), 0);
+	cr_assert_eq(m.sakke.data.len, sizeof(ed));
+	memcpy(buf + (m.sakke.data.p - buf), ed, sizeof(ed));
+	/* re-signed by the old key under its own UID, which IDRuidi carries */
+	cr_assert_eq(keys_uid_derive(uid_gms, GMS, "kms.example.org", PERIOD, 0, old), 0);
+	cr_assert_eq(eccsi_signer_new(&es, ks->ssk, ks->pvt, F.kms_home.kpak, uid_gms,
+				      sizeof(uid_gms)), 0);
+	cr_assert_eq(eccsi_sign(sig, es, buf, len - ECCSI_SIG_LEN), 0);
+	memcpy(buf + len - ECCSI_SIG_LEN, sig, sizeof(sig));
+
+	cr_assert_eq(rx_reason(W_ALICE, buf, len, -1, -KEYS_E_VERIFY),
+		     MIKEY_REJECT_UNKNOWN_INITIATOR, "no initiator expected");
+	F.initiators = gms;
+	F.n_initiators = 1;
+	cr_assert_eq(rx_reason(W_ALICE, buf, len, -1, -KEYS_E_VERIFY),
+		     MIKEY_REJECT_UNKNOWN_INITIATOR, "the GMS's UID for T's period differs");
+	F.initiators = several;
+	F.n_initiators = 3;
+	cr_assert_eq(rx_reason(W_ALICE, buf, len, -1, -KEYS_E_VERIFY),
+		     MIKEY_REJECT_UNKNOWN_INITIATOR);
+	cr_assert_eq(F.ctr.accepted, 0);
+	sodium_memzero(&k, sizeof(k));
+	eccsi_signer_free(es);
+	sakke_sender_free(ss);
+	mikey_signer_free(s_old);
+	kms_keyset_free(ks);
 }
 
 Test(keys_mikey_sakke, variant_sakke_id_scheme)

@@ -710,6 +710,45 @@ Test(sim_ue, key_messages_accepted_and_refused)
 	ue_free(u);
 }
 
+/*
+ * A GMK whose GMS hides itself (IDRuidi, 33.180 E.7): refused until the
+ * client is told to expect the GMS (--initiator), then held and named.
+ */
+Test(sim_ue, hidden_gms_needs_the_expected_initiator)
+{
+	static const char *const wrong[] = { "sip:alice@example.org" };
+	static const char *const right[] = { "sip:alice@example.org", GMS };
+	static const char *const groups[] = { GROUP };
+	struct mikey_gmk_opts o = { .groups = groups, .n_groups = 1 };
+	struct mikey_tx tx = { 0 };
+	struct ue_cfg cfg = { 0 };
+	uint8_t msg[MIKEY_MSG_MAX];
+	size_t len;
+	struct ue *u;
+
+	gms_run();
+	tx.from = F.gms;
+	tx.to.uri = users[1];
+	tx.to.kms = &F.mk;
+	tx.hide_ids = true;
+	cr_assert_eq(mikey_gms_gmk(msg, sizeof(msg), &len, &tx, &F.gmk, &o), 0);
+	u = client(1, &cfg);
+	cr_assert_eq(ue_install(u, msg, len), -UE_E_KEY);
+	cr_assert(strstr(u->err, "UNKNOWN_INITIATOR") != NULL, "%s", u->err);
+	cr_assert_eq(ue_keys_expect(u->keys, wrong, 1), 0);
+	cr_assert_eq(ue_install(u, msg, len), -UE_E_KEY);
+	cr_assert(strstr(u->err, "UNKNOWN_INITIATOR") != NULL, "%s", u->err);
+	cr_assert_null(u->group);
+	cr_assert_eq(ue_keys_expect(u->keys, right, 2), 0);
+	cr_assert_eq(ue_install(u, msg, len), 0, "%s", u->err);
+	cr_assert_not_null(u->group);
+	cr_assert(u->group->key.initiator_hidden);
+	cr_assert_str_eq(u->group->key.initiator, GMS);
+	cr_assert_eq(ue_keys_counters(u->keys)->rejected[MIKEY_REJECT_UNKNOWN_INITIATOR], 2);
+	cr_assert_eq(ue_keys_expect(u->keys, right, UE_INITIATORS_MAX + 1), -KEYS_E_RANGE);
+	ue_free(u);
+}
+
 /* The GMK-ID in the MKI of a group packet (SRTP: ... MKI(8) ROC(4); SRTCP: ... MKI(8)). */
 static uint32_t
 gmk_id_on_wire(const uint8_t *p, uint32_t len)

@@ -79,6 +79,15 @@ expect 0 "PCK file for the callee" -- "$UE" "${common[@]}" --store bob.store --u
 expect 1 "PCK file for someone else" -- "$UE" "${common[@]}" --store carol.store --user "$C" \
 	--key pck.b64
 grep -q NOT_RECIPIENT err.txt && ok || bad "no reason given: $(cat err.txt)"
+# A PCK whose sender hides itself (IDRuidi): bob opens it only when told to expect alice.
+"$K" pck --store alice.store --user "$A" --to "$B" --hide-ids >pck-hidden.txt || bad "pck --hide-ids"
+expect 1 "hidden sender, none expected" -- "$UE" "${common[@]}" --store bob.store --user "$B" \
+	--key pck-hidden.txt
+grep -q UNKNOWN_INITIATOR err.txt && ok || bad "hidden, none expected: $(cat err.txt)"
+expect 1 "hidden sender, another expected" -- "$UE" "${common[@]}" --store bob.store \
+	--user "$B" --initiator "$C" --key pck-hidden.txt
+expect 0 "hidden sender, expected" -- "$UE" "${common[@]}" --store bob.store --user "$B" \
+	--initiator "$C" --initiator "$A" --key pck-hidden.txt
 
 # A CSK upload on the signalling side channel to a client whose identity is the
 # server's MDSI: it opens it and ACKs, both hold the CSK, and floor control both
