@@ -323,6 +323,18 @@ store_init_cmd(struct cli *c, int argc, char **argv)
 }
 
 /* Import one XML file: a certificate or a key set. 0 or exit code. */
+
+/*
+ * The time an import checks a key set's validity window at: now, or its
+ * start when that is later. What has ended is refused; what starts later is
+ * taken, as a KMS hands out the next period's keys before it begins.
+ */
+static int64_t
+not_before(bool has_from, int64_t from, int64_t now)
+{
+	return has_from && from > now ? from : now;
+}
+
 static int
 import_one(struct cli *c, struct store *st, const char *file, unsigned int extra_flags,
 	   json_t *done)
@@ -341,7 +353,7 @@ import_one(struct cli *c, struct store *st, const char *file, unsigned int extra
 		rc = kms_cert_from_xml(&cert, (const char *)buf, len);
 		if (rc == 0)
 			rc = kms_cert_validate(&cert);
-		if (rc == 0)
+		if (rc == 0)	/* a trust anchor replaces the KMS's: in force now */
 			rc = kms_cert_check_time(&cert, c->now);
 		if (rc == 0 && cert.revoked)
 			rc = -KEYS_E_KEY;
@@ -368,7 +380,10 @@ import_one(struct cli *c, struct store *st, const char *file, unsigned int extra
 	rc = cli_find_cert(c, st, ks->kms_uri, &cert);
 	if (rc != 0)
 		goto out;
-	rc = ks->revoked ? -KEYS_E_KEY : kms_keyset_check_time(ks, c->now);
+	/* The next period's keys come ahead of its start (key-management.md): not refused. */
+	rc = ks->revoked ? -KEYS_E_KEY
+			 : kms_keyset_check_time(ks, not_before(ks->has_valid_from, ks->valid_from,
+								c->now));
 	if (rc == 0)
 		rc = kms_keyset_validate(ks, &cert);
 	if (rc == 0)

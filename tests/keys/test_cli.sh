@@ -50,15 +50,23 @@ cp alice.store before.store
 expect 1 "tampered key set" -- "$K" store import --store alice.store tampered.xml
 one_line "key material failed validation"
 cmp -s alice.store before.store && ok || bad "a refused import changed the store"
-# outside ValidFrom/ValidTo (Annex D.3): refused, store unchanged; inside: imported
+# past ValidTo (Annex D.3): refused, store unchanged; a key set from a time to come: imported;
+# a certificate must be in force (it replaces the KMS's trust anchor)
 sed 's|<UserIdFormat>|<ValidTo>2001-01-01T00:00:00</ValidTo><UserIdFormat>|' cert.xml >expired-cert.xml
 expect 1 "an expired KMS certificate" -- "$K" store import --store alice.store expired-cert.xml
 one_line "outside its validity period"
 cmp -s alice.store before.store && ok || bad "a refused certificate changed the store"
-sed 's|<KeyPeriodNo>|<ValidFrom>2100-01-01T00:00:00Z</ValidFrom><KeyPeriodNo>|' alice.xml >early-alice.xml
-expect 1 "a key set not yet valid" -- "$K" store import --store alice.store early-alice.xml
+sed 's|<KeyPeriodNo>|<ValidTo>2001-01-01T00:00:00Z</ValidTo><KeyPeriodNo>|' alice.xml >old-alice.xml
+expect 1 "a key set whose ValidTo has passed" -- "$K" store import --store alice.store old-alice.xml
 one_line "outside its validity period"
 cmp -s alice.store before.store && ok || bad "a refused key set changed the store"
+sed 's|<KeyPeriodNo>|<ValidFrom>2100-01-01T00:00:00Z</ValidFrom><KeyPeriodNo>|' alice.xml >early-alice.xml
+expect 0 "a key set valid from a time to come (the next period's, fetched ahead)" -- \
+	"$K" store import --store alice.store early-alice.xml
+sed 's|<UserIdFormat>|<ValidFrom>2100-01-01T00:00:00Z</ValidFrom><UserIdFormat>|' cert.xml >early-cert.xml
+expect 1 "a certificate not yet in force (it would replace the KMS's trust anchor)" -- \
+	"$K" store import --store alice.store early-cert.xml
+one_line "outside its validity period"
 sed 's|<UserIdFormat>|<ValidFrom>2001-01-01T00:00:00Z</ValidFrom><ValidTo>2100-01-01T00:00:00Z</ValidTo><UserIdFormat>|' cert.xml >dated-cert.xml
 expect 0 "a certificate in force" -- "$K" store import --store alice.store dated-cert.xml
 expect 1 "the same, with the clock past ValidTo" -- "$K" --at 4102444801 store import --store alice.store dated-cert.xml
