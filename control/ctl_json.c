@@ -178,7 +178,7 @@ ctl_json_arena_misses(void)
 }
 
 void
-ctl_json_error_text(const json_error_t *je, char *out, size_t n)
+ctl_json_error_text(json_error_t *je, char *out, size_t n)
 {
 	const char *reason = je->text, *near = strstr(reason, " near ");
 	int len = near != NULL ? (int)(near - reason) : (int)strnlen(reason, sizeof(je->text));
@@ -193,6 +193,7 @@ ctl_json_error_text(const json_error_t *je, char *out, size_t n)
 	else
 		snprintf(out, n, "line %d column %d (octet %d): %.*s", je->line, je->column,
 			 je->position, len, reason);
+	sodium_memzero(je, sizeof(*je));
 }
 
 bool

@@ -33,10 +33,11 @@ ctl_json_wiping(void);
  * A parse error of jansson as "line L column C (octet O): REASON" into |out|
  * (|n| octets, always terminated). jansson's text quotes the token it stopped
  * in ("near '\"000102030405'"), which may be the first digits of a key: that
- * part is dropped, and a reason that would quote the input is replaced.
+ * part is dropped, and a reason that would quote the input is replaced; then
+ * |je| is wiped, so the quote does not stay behind on the caller's stack.
  */
 void
-ctl_json_error_text(const json_error_t *je, char *out, size_t n);
+ctl_json_error_text(json_error_t *je, char *out, size_t n);
 
 /* Free (and wipe) what jansson returned to the caller: json_dumps() strings. NULL is fine. */
 void

@@ -675,8 +675,14 @@ ctl_keys_install(struct ctl_keys *k, struct ctl_ops *c, struct ctl_req *req, jso
 out:
 	if (rc < 0 && installed)
 		remove_ids(c, ids, req->n_streams);
-	if (rc < 0 && key_added && dp_key_del(c->dp, kid) < 0 && c->log != NULL)
-		fprintf(c->log, "mcpxd: a refused install left its key's slow-path entry\n");
+	if (rc < 0 && key_added) {
+		/* -DP_E_STATE: raw streams of the key hold it; it goes with the last one */
+		int d = dp_key_del(c->dp, kid);
+
+		if (d < 0 && d != -DP_E_STATE && c->log != NULL)
+			fprintf(c->log, "mcpxd: a refused install left its key's slow-path "
+				"entry (%s)\n", dp_strerror(d));
+	}
 	kept_free(kp);
 	free(ids);
 	free(old_ids);

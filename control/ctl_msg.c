@@ -227,6 +227,9 @@ members_get(json_t *o, const char *where, struct dp_stream_spec *sp, struct ctl_
 		rc = uint_need(m, at, "port", UINT16_MAX, &port, err);
 		if (rc < 0)
 			return rc;
+		if (port == 0)	/* the dataplane would refuse it too, less clearly */
+			return ctl_err_set(err, -CTL_E_VALUE,
+					   "%sport: 1..65535 (a member is found by its port)", at);
 		sp->members[i].port = (uint16_t)port;
 	}
 	sp->n_members = (unsigned int)json_array_size(arr);

@@ -136,6 +136,8 @@ static const struct bad bad[] = {
 	{MKX("\"initiators\":[\"\"]"), CTL_E_VALUE},
 	{MKX("\"initiators\":[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\",\"h\",\"i\",\"j\","
 	     "\"k\",\"l\",\"m\",\"n\",\"o\",\"p\",\"q\"]"), CTL_E_LIMIT},
+	/* a member is found by its destination port: never 0 */
+	{ADD(UNP ",\"members\":[{\"addr\":\"10.0.0.3\",\"port\":0}]}"), CTL_E_VALUE},
 };
 
 Test(control_ctl_msg, bad_requests_get_their_exact_code)
@@ -207,6 +209,20 @@ Test(control_ctl_msg, json_errors_never_quote_a_key)
 		cr_assert_not_null(strstr(err.msg, "line 1 column "), "case %u: %s", i, err.msg);
 	}
 	cr_assert_not_null(strstr(err.msg, "invalid Unicode escape"), "%s", err.msg);
+}
+
+/* jansson's own error record, which quoted the key digits, is wiped once read. */
+Test(control_ctl_msg, the_parse_error_record_is_wiped)
+{
+	static const char text[] = "{\"master_key\":\"000102030405060708";
+	json_error_t je;
+	char why[200];
+
+	cr_assert_null(json_loadb(text, sizeof(text) - 1, 0, &je));
+	cr_assert_not_null(strstr(je.text, "0001020304"), "jansson quotes it: %s", je.text);
+	ctl_json_error_text(&je, why, sizeof(why));
+	cr_assert(sodium_is_zero((const unsigned char *)&je, sizeof(je)), "wiped");
+	cr_assert_not_null(strstr(why, "line 1 column "), "%s", why);
 }
 
 Test(control_ctl_msg, oversized_and_overlong_batches)
