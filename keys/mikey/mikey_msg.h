@@ -78,7 +78,9 @@
 	_(BAD_KEY_PARAMS, "malformed key parameters")                           \
 	_(KEY_REVOKED, "key parameters say the key is revoked")                 \
 	_(KEY_EXPIRED, "key expired")                                           \
-	_(BAD_MKI, "crypto session SPI is not the MKI of this key")
+	_(BAD_MKI, "crypto session SPI is not the MKI of this key")                \
+	_(REPLAY, "message already accepted within its timestamp window")       \
+	_(REPLAY_FULL, "replay cache full of live entries: message not accepted")
 
 enum mikey_reject {
 #define MIKEY_REJECT_ENUM(n, s) MIKEY_REJECT_##n,

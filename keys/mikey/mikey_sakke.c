@@ -419,6 +419,7 @@ struct rxs {
 	struct mikey_key *out;
 	uint64_t now1900;
 	uint64_t t1900;
+	int64_t window;
 	const struct mikey_kms *kmsi;
 	const struct mikey_kms *kmsr;
 	const struct mikey_identity *me;
@@ -473,6 +474,7 @@ check_time(struct rxs *s)
 	if (d > w || d < -w || (d < 0 && s->now1900 < (uint64_t)-d))
 		return reject(s, MIKEY_REJECT_TIMESTAMP_WINDOW, -KEYS_E_VERIFY);
 	s->t1900 = s->now1900 + (uint64_t)d;
+	s->window = w;
 	return 0;
 }
 
@@ -796,7 +798,28 @@ count_forms(struct rxs *s, const struct mikey_sakke *used)
 				      : MIKEY_VARIANT_SAKKE_SCHEME_2);
 }
 
-/* Steps 2-10 on a decoded message; |s->out| is wiped by the caller on failure. */
+/*
+ * Step 12 (RFC 3830 §5.4): the replay cache, last, so that only a message
+ * that verified and opened is looked up and recorded. Its entry lives until
+ * T + window on our clock, when step 3 refuses the message by itself.
+ */
+static int
+replay_check(struct rxs *s)
+{
+	int rc;
+
+	if (s->rx->replay == NULL)
+		return 0;
+	rc = mikey_replay_add(s->rx->replay, s->uid_i, s->m.hdr.csb_id, s->m.ts, s->m.rand.p,
+			      s->m.rand.len, s->now1900, s->t1900 + (uint64_t)s->window);
+	if (rc == -KEYS_E_EXISTS)
+		return reject(s, MIKEY_REJECT_REPLAY, -KEYS_E_VERIFY);
+	if (rc == -KEYS_E_NOMEM)
+		return reject(s, MIKEY_REJECT_REPLAY_FULL, -KEYS_E_NOMEM);
+	return rc;
+}
+
+/* Steps 2-12 on a decoded message; |s->out| is wiped by the caller on failure. */
 static int
 receive(struct rxs *s, int purpose)
 {
@@ -845,7 +868,7 @@ receive(struct rxs *s, int purpose)
 	k->rand_len = (uint8_t)s->m.rand.len;
 	k->ts = s->m.ts;
 	k->as = s->me;
-	return 0;
+	return replay_check(s);
 }
 
 int

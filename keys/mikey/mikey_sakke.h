@@ -39,16 +39,21 @@
  *  11 CS IDs fit the key type, SPI = our MKI, SRTP profile (SP or default
  *     table)                                        PURPOSE_MISMATCH, BAD_MKI,
  *                                                    BAD_SP
- * Codes for steps 2-11: -KEYS_E_VERIFY, except -KEYS_E_NOTFOUND for
- * UNKNOWN_KMS, NOT_RECIPIENT, NO_KEY_PERIOD and -KEYS_E_PARSE for BAD_SP,
- * BAD_KEY_PARAMS.
+ *  12 with rx->replay: not accepted before within T's window, then
+ *     recorded (mikey_replay.h); only a message that passed 1-11 gets
+ *     here, so forged or broken ones never take an entry
+ *                                                    REPLAY, REPLAY_FULL
+ * Codes for steps 2-12: -KEYS_E_VERIFY, except -KEYS_E_NOTFOUND for
+ * UNKNOWN_KMS, NOT_RECIPIENT, NO_KEY_PERIOD, -KEYS_E_PARSE for BAD_SP,
+ * BAD_KEY_PARAMS, and -KEYS_E_NOMEM for REPLAY_FULL.
  *
  * Time base: the T payload is NTP-UTC (seconds since 1900-01-01); key periods
  * count from 1900 (keys_period.h); E.6 activation/expiry are read as 40-bit
  * seconds since 1900 (mikey_keyparams.h). Clocks given to us are Unix seconds.
  *
- * Threads: a struct mikey_rx and its counters belong to one thread (the
- * control thread); signers and identities are read-only once made.
+ * Threads: a struct mikey_rx, its counters and its replay cache belong to one
+ * thread (the control thread); signers and identities are read-only once
+ * made.
  */
 #ifndef MIKEY_SAKKE_H
 #define MIKEY_SAKKE_H
@@ -64,6 +69,7 @@
 #include "mikey_keyparams.h"
 #include "mikey_msg.h"
 #include "mikey_profile.h"
+#include "mikey_replay.h"
 #include "mikey_srtp_keys.h"
 #include "sakke.h"
 
@@ -247,6 +253,16 @@ struct mikey_rx {
 			  const uint8_t uid[MIKEY_UID_LEN]);
 	void *signer_arg;
 	struct mikey_counters *ctr;	/* may be NULL */
+	/*
+	 * Messages already accepted (RFC 3830 §5.4), owned by the caller for
+	 * as long as it receives: step 12 refuses a second reception within
+	 * T's window (REPLAY) and records each message it accepts. NULL: no
+	 * replay check, every copy within the window is accepted again (mcpxd
+	 * keeps it NULL: re-installing an I_MESSAGE over its control socket is
+	 * a documented operation). Use the same window for every receive into
+	 * one cache.
+	 */
+	struct mikey_replay *replay;
 };
 
 /* What a message delivered. The key is secret: mikey_key_wipe(). */

@@ -370,9 +370,21 @@ ue_install(struct ue *u, const uint8_t *msg, size_t len)
 	if (rc < 0)
 		return fail(u, -UE_E_KEY, "I_MESSAGE", keys_strerror(rc));
 	rc = ue_keys_open(u->keys, raw, n, -1, &k, &why);
+	if (why == MIKEY_REJECT_REPLAY) {
+		/*
+		 * Opened and keyed before, within its window: a resent offer whose
+		 * ACK was lost or late, or a replay. Answered as the first time
+		 * (only a message whose key we took is remembered, see below), and
+		 * nothing is re-keyed, so an old key cannot come back.
+		 */
+		u->st.key_repeats++;
+		return 0;
+	}
 	if (rc < 0)
 		return fail(u, -UE_E_KEY, keys_strerror(rc), mikey_reject_name(why));
 	rc = key_session(u, &k);
+	if (rc < 0)
+		ue_keys_forget(u->keys, &k);	/* refused: its resending may open it */
 	mikey_key_wipe(&k);
 	return rc;
 }

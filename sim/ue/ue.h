@@ -81,6 +81,7 @@ struct ue_stats {
 	uint64_t no_key;		/* media or floor before any key */
 	uint64_t floor_decode_errors;
 	uint64_t sig_bad, sig_keys, sig_key_refused, sig_resent, sig_acks;
+	uint64_t key_repeats;		/* I_MESSAGEs opened before (REPLAY): not re-keyed */
 	uint64_t floor_requests;	/* PTT presses */
 };
 
@@ -151,8 +152,14 @@ ue_add_peer(struct ue *u, const char *addr, uint16_t media, uint16_t floor, uint
  * Open an I_MESSAGE (raw or base64) addressed to us and key a session with
  * it: a GMK one more group session (held beside the others, see above), a
  * PCK the private call, a CSK on-network floor control. The same key twice
- * is kept once. Returns 0, -UE_E_KEY (refused: u->err says why; also more
- * than UE_GMK_MAX GMKs), -UE_E_ARG, -UE_E_NOMEM, -UE_E_SRTP.
+ * is kept once. The same message again within its timestamp window (a
+ * resent offer, or a replay) is refused by the replay cache (ue_keys.h) and
+ * changes nothing: 0, counted in st.key_repeats, no re-keying (a replayed
+ * old PCK does not replace the current one). A message whose key could not
+ * be taken is forgotten by the cache, so its retransmission is tried again.
+ * Returns 0, -UE_E_KEY (refused: u->err says why; also more than UE_GMK_MAX
+ * GMKs, or the replay cache full of live messages), -UE_E_ARG, -UE_E_NOMEM,
+ * -UE_E_SRTP.
  */
 MUST_CHECK int
 ue_install(struct ue *u, const uint8_t *msg, size_t len);

@@ -285,7 +285,7 @@ ue_report_json(const struct ue *u, const struct ue_expect *e)
 			json_array_append_new(sessions, sess_json(sess_at(u, i)));
 	r = json_pack(
 		"{s:s, s:I, s:[i,i,i], s:b, s:s, s:{s:I, s:I, s:I, s:I}, s:{s:I, s:I, s:I, s:I, s:I},"
-		" s:{s:I, s:I, s:I, s:I, s:b}, s:o, s:o, s:I, s:I}",
+		" s:{s:I, s:I, s:I, s:I, s:I, s:b}, s:o, s:o, s:I, s:I}",
 		"user", ue_keys_uri(u->keys), "ssrc", (json_int_t)u->ssrc, "ports", port[0],
 		port[1], port[2], "ok", failed == 0, "failed", why,
 		"sent", "frames", (json_int_t)u->st.sent, "octets", (json_int_t)u->st.sent_octets,
@@ -296,7 +296,8 @@ ue_report_json(const struct ue *u, const struct ue_expect *e)
 		"floor_undecodable", (json_int_t)u->st.floor_decode_errors,
 		"signalling", "received", (json_int_t)u->st.rx_sig, "keys", (json_int_t)u->st.sig_keys,
 		"refused", (json_int_t)(u->st.sig_key_refused + u->st.sig_bad),
-		"resent", (json_int_t)u->st.sig_resent, "offer_acked", u->offer.acked,
+		"resent", (json_int_t)u->st.sig_resent, "repeats", (json_int_t)u->st.key_repeats,
+		"offer_acked", u->offer.acked,
 		"sessions", sessions, "floor", floor_json(u),
 		"drops", (json_int_t)ue_drops(u), "checks_failed", (json_int_t)failed);
 	if (r == NULL)

@@ -21,6 +21,7 @@ struct ue_keys {
 	struct mikey_signer *signer;	/* the period in force; NULL if not held */
 	const struct mikey_kms *own;	/* the signer's KMS */
 	struct mikey_counters ctr;
+	struct mikey_replay *replay;	/* every message opened, until its window ends */
 	const char *initiators[UE_INITIATORS_MAX];	/* borrowed */
 	size_t n_initiators;
 };
@@ -120,7 +121,9 @@ ue_keys_new(struct ue_keys **out, const struct store *st, const char *uri, int64
 		return -KEYS_E_NOMEM;
 	strcpy(k->uri, uri);
 	k->now = now;
-	rc = load(k, st);
+	rc = mikey_replay_new(&k->replay, UE_REPLAY_CAP);
+	if (rc == 0)
+		rc = load(k, st);
 	if (rc < 0) {
 		ue_keys_free(k);
 		return rc;
@@ -139,6 +142,7 @@ ue_keys_free(struct ue_keys *k)
 	for (i = 0; i < k->n_ids; i++)
 		mikey_identity_free(k->ids[i]);
 	mikey_signer_free(k->signer);
+	mikey_replay_free(k->replay);
 	free(k);
 }
 
@@ -192,9 +196,16 @@ ue_keys_open(struct ue_keys *k, const uint8_t *msg, size_t len, int purpose,
 		.initiators = k->initiators,
 		.n_initiators = k->n_initiators,
 		.ctr = &k->ctr,
+		.replay = k->replay,
 	};
 
 	return mikey_sakke_receive(out, &rx, msg, len, purpose, why);
+}
+
+void
+ue_keys_forget(struct ue_keys *k, const struct mikey_key *key)
+{
+	mikey_replay_forget(k->replay, key);
 }
 
 int

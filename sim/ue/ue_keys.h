@@ -9,7 +9,10 @@
  *     to the server's MDSI.
  * Every certificate in the store is trusted; every key set of the user (all
  * key periods held) is one receiving identity; the key set of the period in
- * force signs. Functions here return 0 or -KEYS_E_* (keys_error.h): this is
+ * force signs. One replay cache (keys/mikey mikey_replay.h, UE_REPLAY_CAP
+ * entries) lives as long as the ue_keys: a message opened once is refused
+ * (MIKEY_REJECT_REPLAY) if it comes again within its timestamp window, our
+ * own (SAKKE-to-self) included. Functions here return 0 or -KEYS_E_* (keys_error.h): this is
  * glue over keys/, with its codes.
  */
 #ifndef UE_KEYS_H
@@ -25,6 +28,7 @@
 #define UE_KMS_MAX 8
 #define UE_PERIODS_MAX 8
 #define UE_INITIATORS_MAX 8
+#define UE_REPLAY_CAP 1024	/* messages opened within one window, at most */
 /* An I_MESSAGE as base64 text, with its NUL. */
 #define UE_MIKEY_B64_MAX (((MIKEY_MSG_MAX + 2) / 3) * 4 + 1)
 
@@ -35,7 +39,8 @@ struct ue_keys;
  * clock also checks message timestamps unless |now| is given). |st| may be
  * freed afterwards: everything needed is copied.
  * Returns 0, -KEYS_E_ARG, -KEYS_E_NOMEM, -KEYS_E_NOTFOUND (no certificate,
- * or no key set of |uri|), -KEYS_E_POINT, -KEYS_E_KEY, -KEYS_E_CRYPTO.
+ * or no key set of |uri|), -KEYS_E_POINT, -KEYS_E_KEY, -KEYS_E_CRYPTO,
+ * -KEYS_E_RANGE (more KMSs or key sets than held).
  */
 MUST_CHECK int
 ue_keys_new(struct ue_keys **out, const struct store *st, const char *uri, int64_t now);
@@ -68,11 +73,21 @@ ue_keys_expect(struct ue_keys *k, const char *const *uris, size_t n);
 /*
  * Open |len| octets of I_MESSAGE addressed to us (or made by us, with
  * SAKKE-to-self). |purpose|: a KEYS_PURPOSE_* or -1 for any. |*why| (may be
- * NULL) says why a message was refused. Returns as mikey_sakke_receive().
+ * NULL) says why a message was refused: MIKEY_REJECT_REPLAY for one opened
+ * before within its window (-KEYS_E_VERIFY), MIKEY_REJECT_REPLAY_FULL when
+ * UE_REPLAY_CAP messages are live (-KEYS_E_NOMEM). Returns as
+ * mikey_sakke_receive().
  */
 MUST_CHECK int
 ue_keys_open(struct ue_keys *k, const uint8_t *msg, size_t len, int purpose,
 	     struct mikey_key *out, enum mikey_reject *why);
+
+/*
+ * Forget the message |key| was opened from (ue_keys_open() succeeded with
+ * it) when the key could not be used: its retransmission opens again.
+ */
+void
+ue_keys_forget(struct ue_keys *k, const struct mikey_key *key);
 
 /*
  * Make a fresh key of |purpose| (KEYS_PURPOSE_PCK to a callee,

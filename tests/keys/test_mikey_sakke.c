@@ -1122,3 +1122,221 @@ Test(keys_mikey_sakke, ntp_era_rollover)
 		kms_keyset_free(kb);
 	}
 }
+
+/*
+ * Replay cache (RFC 3830 §5.4, mikey_replay.h): step 12 of the receiver.
+ */
+
+/* A fresh PCK from alice to bob, signed at |t| (Unix seconds). */
+static size_t
+pck_at(uint8_t *buf, int64_t t)
+{
+	struct mikey_newkey k;
+	struct mikey_tx tx;
+	size_t len;
+
+	cr_assert_eq(mikey_newkey_make(&k, KEYS_PURPOSE_PCK), 0);
+	tx_for(&tx, W_ALICE, W_BOB);
+	tx.now = t;
+	cr_assert_eq(mikey_pck_send(buf, MIKEY_MSG_MAX, &len, &tx, &k), 0);
+	sodium_memzero(&k, sizeof(k));
+	return len;
+}
+
+/* bob receives |msg| with cache |r| (may be NULL); the key is wiped on failure. */
+static enum mikey_reject
+rx_cached(struct mikey_replay *r, const uint8_t *msg, size_t len, int want_rc)
+{
+	static const uint8_t zero[KEYS_KEY_LEN];
+	const struct mikey_identity *ids[2];
+	struct mikey_rx rx;
+	struct mikey_key k;
+	enum mikey_reject why;
+
+	rx_for(&rx, ids, W_BOB);
+	rx.replay = r;
+	cr_assert_eq(mikey_sakke_receive(&k, &rx, msg, len, -1, &why), want_rc, "%s",
+		     mikey_reject_name(why));
+	if (want_rc != 0)
+		cr_assert_arr_eq(k.key, zero, sizeof(zero), "key not wiped on rejection");
+	mikey_key_wipe(&k);
+	return why;
+}
+
+/* The same message twice: accepted twice without a cache, refused the second time with one. */
+Test(keys_mikey_sakke, replay_same_message_twice)
+{
+	struct mikey_replay *r = (struct mikey_replay *)&r;
+	uint8_t buf[MIKEY_MSG_MAX];
+	size_t len = pck_at(buf, NOW);
+
+	cr_assert_eq(mikey_replay_new(NULL, 4), -KEYS_E_ARG);
+	cr_assert_eq(mikey_replay_new(&r, 0), -KEYS_E_RANGE);
+	cr_assert_null(r);
+	cr_assert_eq(mikey_replay_new(&r, (size_t)MIKEY_REPLAY_MAX + 1), -KEYS_E_RANGE);
+	mikey_replay_free(NULL);
+	cr_assert_eq(rx_cached(NULL, buf, len, 0), MIKEY_REJECT_NONE);
+	cr_assert_eq(rx_cached(NULL, buf, len, 0), MIKEY_REJECT_NONE, "no cache: today's behaviour");
+	cr_assert_eq(mikey_replay_new(&r, 8), 0);
+	cr_assert_eq(rx_cached(r, buf, len, 0), MIKEY_REJECT_NONE);
+	cr_assert_eq(mikey_replay_live(r, NOW), 1);
+	cr_assert_eq(rx_cached(r, buf, len, -KEYS_E_VERIFY), MIKEY_REJECT_REPLAY);
+	F.clock = NOW + 100;
+	cr_assert_eq(rx_cached(r, buf, len, -KEYS_E_VERIFY), MIKEY_REJECT_REPLAY);
+	cr_assert_eq(F.ctr.accepted, 3);
+	cr_assert_eq(F.ctr.rejected[MIKEY_REJECT_REPLAY], 2);
+	cr_assert_eq(mikey_replay_live(r, NOW), 1, "a replay takes no entry");
+	mikey_replay_free(r);
+}
+
+/*
+ * The identity is the signed fields, not the octets: (r, q - s) verifies as
+ * well as (r, s) (J and -J share x), so an attacker can replay other octets
+ * without the signer. Without a cache both copies open; with one, the
+ * altered copy is the same message.
+ */
+Test(keys_mikey_sakke, replay_with_the_signature_malleated)
+{
+	static const uint8_t q[ECCSI_N] = {	/* NIST P-256 group order */
+		0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17,
+		0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51,
+	};
+	struct mikey_replay *r;
+	uint8_t buf[MIKEY_MSG_MAX], alt[MIKEY_MSG_MAX], *s;
+	size_t len = pck_at(buf, NOW);
+	unsigned int i, borrow = 0;
+
+	memcpy(alt, buf, len);
+	s = alt + len - ECCSI_SIG_LEN + ECCSI_N;
+	for (i = ECCSI_N; i-- > 0;) {		/* s = q - s */
+		unsigned int d = (unsigned int)q[i] - s[i] - borrow;
+
+		s[i] = (uint8_t)d;
+		borrow = (d >> 8) & 1u;
+	}
+	cr_assert_arr_neq(alt, buf, len);
+	cr_assert_eq(rx_cached(NULL, alt, len, 0), MIKEY_REJECT_NONE, "q - s verifies");
+	cr_assert_eq(mikey_replay_new(&r, 8), 0);
+	cr_assert_eq(rx_cached(r, buf, len, 0), MIKEY_REJECT_NONE);
+	cr_assert_eq(rx_cached(r, alt, len, -KEYS_E_VERIFY), MIKEY_REJECT_REPLAY);
+	mikey_replay_free(r);
+}
+
+/*
+ * An entry lives until T + window on the receiver's clock: at T + window the
+ * copy is still a replay; one second later the entry is gone and the window
+ * refuses the copy anyway; a new message then reuses the expired slot.
+ */
+Test(keys_mikey_sakke, replay_entry_expires_with_the_window)
+{
+	struct mikey_replay *r;
+	uint8_t a[MIKEY_MSG_MAX], b[MIKEY_MSG_MAX];
+	size_t la = pck_at(a, NOW), lb = pck_at(b, NOW + MIKEY_WINDOW_DEFAULT + 1);
+
+	cr_assert_eq(mikey_replay_new(&r, 1), 0);
+	cr_assert_eq(rx_cached(r, a, la, 0), MIKEY_REJECT_NONE);
+	F.clock = NOW + MIKEY_WINDOW_DEFAULT;
+	cr_assert_eq(mikey_replay_live(r, F.clock), 1);
+	cr_assert_eq(rx_cached(r, a, la, -KEYS_E_VERIFY), MIKEY_REJECT_REPLAY, "T + window");
+	cr_assert_eq(rx_cached(r, b, lb, -KEYS_E_NOMEM), MIKEY_REJECT_REPLAY_FULL,
+		     "the entry is live yet");
+	F.clock = NOW + MIKEY_WINDOW_DEFAULT + 1;
+	cr_assert_eq(mikey_replay_live(r, F.clock), 0, "gone after T + window");
+	cr_assert_eq(rx_cached(r, a, la, -KEYS_E_VERIFY), MIKEY_REJECT_TIMESTAMP_WINDOW);
+	cr_assert_eq(rx_cached(r, b, lb, 0), MIKEY_REJECT_NONE, "the expired slot is reused");
+	cr_assert_eq(rx_cached(r, b, lb, -KEYS_E_VERIFY), MIKEY_REJECT_REPLAY);
+	mikey_replay_free(r);
+}
+
+/*
+ * Capacity: full of live entries, a new message is refused (REPLAY_FULL,
+ * nothing recorded, no live entry forgotten); once one expires it fits.
+ */
+Test(keys_mikey_sakke, replay_cache_full_refuses_rather_than_forgets)
+{
+	struct mikey_replay *r;
+	uint8_t m[3][MIKEY_MSG_MAX];
+	size_t len[3];
+	unsigned int i;
+
+	len[0] = pck_at(m[0], NOW - 100);
+	len[1] = pck_at(m[1], NOW);
+	len[2] = pck_at(m[2], NOW);
+	cr_assert_eq(mikey_replay_new(&r, 2), 0);
+	for (i = 0; i < 2; i++)
+		cr_assert_eq(rx_cached(r, m[i], len[i], 0), MIKEY_REJECT_NONE, "%u", i);
+	cr_assert_eq(rx_cached(r, m[2], len[2], -KEYS_E_NOMEM), MIKEY_REJECT_REPLAY_FULL);
+	cr_assert_eq(F.ctr.rejected[MIKEY_REJECT_REPLAY_FULL], 1);
+	for (i = 0; i < 2; i++)
+		cr_assert_eq(rx_cached(r, m[i], len[i], -KEYS_E_VERIFY), MIKEY_REJECT_REPLAY,
+			     "%u: still remembered", i);
+	F.clock = NOW - 100 + MIKEY_WINDOW_DEFAULT + 1;	/* m[0]'s entry expires */
+	cr_assert_eq(rx_cached(r, m[2], len[2], 0), MIKEY_REJECT_NONE);
+	cr_assert_eq(rx_cached(r, m[1], len[1], -KEYS_E_VERIFY), MIKEY_REJECT_REPLAY);
+	cr_assert_eq(rx_cached(r, m[2], len[2], -KEYS_E_VERIFY), MIKEY_REJECT_REPLAY);
+	mikey_replay_free(r);
+}
+
+/*
+ * Forged or refused messages take no entry: a copy with a broken signature
+ * (same CSB ID, T and RAND) and one that verifies but whose signer is not
+ * allowed come first, in a cache of one; the genuine message is then
+ * accepted, and its own copy refused.
+ */
+Test(keys_mikey_sakke, replay_forged_message_not_recorded)
+{
+	const struct mikey_identity *ids[2];
+	struct mikey_replay *r;
+	struct mikey_newkey k;
+	struct mikey_key got;
+	struct mikey_rx rx;
+	struct mikey_tx tx;
+	enum mikey_reject why;
+	uint8_t buf[MIKEY_MSG_MAX], bad[MIKEY_MSG_MAX], gmk[MIKEY_MSG_MAX];
+	struct mikey_gmk_opts o = { 0 };
+	size_t len = pck_at(buf, NOW), glen;
+
+	cr_assert_eq(mikey_replay_new(&r, 1), 0);
+	memcpy(bad, buf, len);
+	bad[len - 40] ^= 0x01;			/* inside the ECCSI signature */
+	cr_assert_eq(rx_cached(r, bad, len, -KEYS_E_VERIFY), MIKEY_REJECT_BAD_SIGNATURE);
+	cr_assert_eq(rx_cached(r, bad, len, -KEYS_E_VERIFY), MIKEY_REJECT_BAD_SIGNATURE);
+	/* a GMK signed by alice: verifies, refused by policy after the signature */
+	cr_assert_eq(mikey_newkey_make(&k, KEYS_PURPOSE_GMK), 0);
+	tx_for(&tx, W_ALICE, W_BOB);
+	cr_assert_eq(mikey_gms_gmk(gmk, sizeof(gmk), &glen, &tx, &k, &o), 0);
+	rx_for(&rx, ids, W_BOB);
+	rx.replay = r;
+	rx.signer_ok = only_gms;
+	cr_assert_eq(mikey_sakke_receive(&got, &rx, gmk, glen, -1, &why), -KEYS_E_VERIFY);
+	cr_assert_eq(why, MIKEY_REJECT_UNKNOWN_SIGNER);
+	cr_assert_eq(mikey_replay_live(r, NOW), 0);
+	cr_assert_eq(rx_cached(r, buf, len, 0), MIKEY_REJECT_NONE, "the genuine one");
+	cr_assert_eq(rx_cached(r, buf, len, -KEYS_E_VERIFY), MIKEY_REJECT_REPLAY);
+	sodium_memzero(&k, sizeof(k));
+	mikey_replay_free(r);
+}
+
+/* A receiver that could not use a key forgets its message: the next copy opens again. */
+Test(keys_mikey_sakke, replay_forget_reopens_a_message)
+{
+	const struct mikey_identity *ids[2];
+	struct mikey_replay *r;
+	struct mikey_key got;
+	struct mikey_rx rx;
+	uint8_t buf[MIKEY_MSG_MAX];
+	size_t len = pck_at(buf, NOW);
+
+	cr_assert_eq(mikey_replay_new(&r, 4), 0);
+	rx_for(&rx, ids, W_BOB);
+	rx.replay = r;
+	cr_assert_eq(mikey_sakke_receive(&got, &rx, buf, len, -1, NULL), 0);
+	cr_assert_eq(rx_cached(r, buf, len, -KEYS_E_VERIFY), MIKEY_REJECT_REPLAY);
+	mikey_replay_forget(r, &got);
+	mikey_key_wipe(&got);
+	cr_assert_eq(mikey_replay_live(r, NOW), 0);
+	cr_assert_eq(rx_cached(r, buf, len, 0), MIKEY_REJECT_NONE);
+	cr_assert_eq(rx_cached(r, buf, len, -KEYS_E_VERIFY), MIKEY_REJECT_REPLAY);
+	mikey_replay_free(r);
+}

@@ -4,8 +4,9 @@
  * throw-away KMS and one GMS run; group media and floor control under the
  * GMK, a late joiner after a SEQ wrap (with and without the RCCm3 ROC
  * trailer), a private call under a PCK both ways, tampered and replayed
- * packets, key messages refused, a GMK rekey in the middle of a talk burst
- * and a GMK's expiry. Frames go as fast as possible unless a test says.
+ * packets, key messages refused and replayed (the MIKEY replay cache, a
+ * resent offer), a GMK rekey in the middle of a talk burst and a GMK's
+ * expiry. Frames go as fast as possible unless a test says.
  */
 #include <arpa/inet.h>
 #include <string.h>
@@ -701,13 +702,126 @@ Test(sim_ue, key_messages_accepted_and_refused)
 	cr_assert_eq(u->group->key.key_id, F.gmk.key_id);
 	cr_assert_eq(u->group->key.csb_id, guk_of(1));
 	cr_assert_eq(ue_keys_counters(u->keys)->accepted, 1);
-	/* as mcpx-keys prints it: a "#" line first; the same GMK again is held once */
+	/*
+	 * as mcpx-keys prints it: a "#" line first; the same message again is a
+	 * repeat (the replay cache refuses it, ue_install takes it as already
+	 * held) and the GMK is held once
+	 */
 	memmove(b64 + 14, b64, strlen(b64) + 1);
 	memcpy(b64, "# GMK for bob\n", 14);
 	cr_assert_eq(ue_install(u, (const uint8_t *)b64, strlen(b64)), 0, "%s", u->err);
-	cr_assert_eq(ue_keys_counters(u->keys)->accepted, 2);
+	cr_assert_eq(ue_keys_counters(u->keys)->accepted, 1);
+	cr_assert_eq(ue_keys_counters(u->keys)->rejected[MIKEY_REJECT_REPLAY], 1);
+	cr_assert_eq(u->st.key_repeats, 1);
 	cr_assert_eq(u->n_gmk, 1);
 	ue_free(u);
+}
+
+/*
+ * A replayed old PCK does not bring its key back: bob takes alice's PCK1,
+ * then her PCK2; PCK1's message again (within its window) is refused by the
+ * replay cache and changes nothing, where before it re-keyed the call.
+ */
+Test(sim_ue, replayed_old_pck_does_not_rekey)
+{
+	struct ue_cfg cfg = { 0 };
+	uint8_t m1[MIKEY_MSG_MAX], m2[MIKEY_MSG_MAX];
+	size_t l1, l2;
+	uint32_t k1, k2;
+	struct ue *u[2];
+
+	u[0] = client(0, &cfg);
+	u[1] = client(1, &cfg);
+	cr_assert_eq(ue_make_key(u[0], KEYS_PURPOSE_PCK, users[1], NULL, -1, m1, sizeof(m1), &l1),
+		     0, "%s", u[0]->err);
+	k1 = u[0]->priv->key.key_id;
+	cr_assert_eq(ue_make_key(u[0], KEYS_PURPOSE_PCK, users[1], NULL, -1, m2, sizeof(m2), &l2),
+		     0, "%s", u[0]->err);
+	k2 = u[0]->priv->key.key_id;
+	cr_assert_neq(k1, k2);
+	cr_assert_eq(ue_install(u[1], m1, l1), 0, "%s", u[1]->err);
+	cr_assert_eq(u[1]->priv->key.key_id, k1);
+	cr_assert_eq(ue_install(u[1], m2, l2), 0, "%s", u[1]->err);
+	cr_assert_eq(u[1]->priv->key.key_id, k2);
+	cr_assert_eq(ue_install(u[1], m1, l1), 0, "a repeat: answered as before");
+	cr_assert_eq(u[1]->priv->key.key_id, k2, "the old PCK is not back");
+	cr_assert_eq(u[1]->st.key_repeats, 1);
+	cr_assert_eq(ue_keys_counters(u[1]->keys)->rejected[MIKEY_REJECT_REPLAY], 1);
+	cr_assert_eq(ue_keys_counters(u[1]->keys)->accepted, 2);
+	/* the caller's own message, reflected back to it, is a replay too */
+	cr_assert_eq(ue_install(u[0], m1, l1), 0, "%s", u[0]->err);
+	cr_assert_eq(u[0]->priv->key.key_id, k2);
+	cr_assert_eq(u[0]->st.key_repeats, 1);
+	free_all(u, 2);
+}
+
+/* Every datagram queued on |fd|, up to |max|, NUL-terminated. */
+static unsigned int
+datagrams(int fd, char (*d)[UE_SIG_MAX + 1], size_t *len, unsigned int max)
+{
+	unsigned int n = 0;
+	ssize_t r;
+
+	while (n < max && (r = recv(fd, d[n], UE_SIG_MAX, MSG_DONTWAIT)) > 0) {
+		d[n][r] = '\0';
+		len[n++] = (size_t)r;
+	}
+	return n;
+}
+
+/*
+ * A resent offer whose ACK was lost (33.180 leaves transport to SIP; here
+ * the side channel resends every 200 ms): alice's KEY goes to a socket that
+ * stands for the network, which hands bob two of her identical
+ * transmissions. bob ACKs both, keys the call once and counts the second as
+ * a repeat (the replay cache saw it); the second ACK settles alice's offer.
+ */
+Test(sim_ue, resent_offer_is_answered_again_not_rekeyed)
+{
+	static char got[8][UE_SIG_MAX + 1];
+	struct ue_cfg cfg = { 0 };
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	size_t len[8];
+	uint16_t xport, port[UE_NFDS];
+	unsigned int n, i;
+	int x = sniffer(&xport);
+	struct ue *u[2];
+
+	u[0] = client(0, &cfg);
+	u[1] = client(1, &cfg);
+	cr_assert_eq(ue_add_peer(u[0], "127.0.0.1", xport, xport, xport), 0);
+	cr_assert_eq(ue_make_key(u[0], KEYS_PURPOSE_PCK, users[1], NULL, 0, NULL, 0, NULL), 0,
+		     "%s", u[0]->err);
+	start(u, 1);
+	pump(u, 1, 450);			/* KEY at 0, 200, 400 ms */
+	n = datagrams(x, got, len, 8);
+	cr_assert_geq(n, 2);
+	cr_assert_eq(len[0], len[1]);
+	cr_assert_str_eq(got[0], got[1], "a resend is the same KEY");
+	ue_ports(u[1], port);
+	cr_assert(sim_addr_parse("127.0.0.1", port[UE_SIG], &ss, &sl));
+	for (i = 0; i < 2; i++)
+		cr_assert_eq(sendto(x, got[i], len[i], 0, (struct sockaddr *)&ss, sl),
+			     (ssize_t)len[i]);
+	pump(&u[1], 1, 100);
+	n = datagrams(x, got, len, 8);
+	cr_assert_eq(n, 2);
+	for (i = 0; i < 2; i++)
+		cr_assert(strncmp(got[i], "MCPX-SIG/1 ACK\n", 15) == 0, "%u: %s", i, got[i]);
+	cr_assert_eq(u[1]->st.sig_keys, 2);
+	cr_assert_eq(u[1]->st.sig_key_refused, 0);
+	cr_assert_eq(u[1]->st.key_repeats, 1);
+	cr_assert_eq(ue_keys_counters(u[1]->keys)->rejected[MIKEY_REJECT_REPLAY], 1);
+	cr_assert_eq(u[1]->priv->key.key_id, u[0]->priv->key.key_id);
+	ue_ports(u[0], port);
+	cr_assert(sim_addr_parse("127.0.0.1", port[UE_SIG], &ss, &sl));
+	cr_assert_eq(sendto(x, got[1], len[1], 0, (struct sockaddr *)&ss, sl), (ssize_t)len[1]);
+	pump(u, 1, 100);
+	cr_assert(u[0]->offer.acked);
+	cr_assert(!u[0]->offer.refused);
+	free_all(u, 2);
+	close(x);
 }
 
 /*
