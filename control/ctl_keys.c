@@ -885,15 +885,6 @@ ctl_keys_stream_removed(struct ctl_keys *k, const struct dp_srtp_params *p)
 		kp->check = true;
 }
 
-static uint64_t
-mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 /* Forget |kp| (on k->kept): its GMK wiped, its dataplane registration gone when ours. */
 static bool
 release(struct ctl_keys *k, struct ctl_ops *c, struct kept *kp)
@@ -940,7 +931,7 @@ release_sweep(struct ctl_keys *k, struct ctl_ops *c)
 		}
 	if (n_cand == 0)
 		return;
-	now_us = mono_us();
+	now_us = ctl_mono_us();
 	if (k->swept_us != 0 && now_us - k->swept_us < k->sweep_gap_us)
 		return;
 	k->swept_us = now_us;
@@ -962,7 +953,7 @@ release_sweep(struct ctl_keys *k, struct ctl_ops *c)
 			(void)release(k, c, cand[j]);
 	}
 	/* A million streams take a while to walk: sweeps stay under 5 % of the thread. */
-	k->sweep_gap_us = 20 * (mono_us() - now_us);
+	k->sweep_gap_us = 20 * (ctl_mono_us() - now_us);
 	if (k->sweep_gap_us < RELEASE_EVERY_US)
 		k->sweep_gap_us = RELEASE_EVERY_US;
 }

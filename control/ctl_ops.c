@@ -12,6 +12,15 @@
 #include "ctl_marks.h"
 #include "ctl_ops.h"
 
+uint64_t
+ctl_mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);	/* vDSO: no syscall */
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 /* What a dataplane code means to a client. */
 static int
 from_dp(int rc)
@@ -396,11 +405,8 @@ ctl_ops_tick(struct ctl_ops *c)
 	 * seen before it is held.
 	 */
 	{
-		struct timespec ts;
-		uint64_t now_us;
+		uint64_t now_us = ctl_mono_us();
 
-		clock_gettime(CLOCK_MONOTONIC, &ts);	/* vDSO: no syscall */
-		now_us = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 		if (now_us - c->tick_us < 1000)
 			return;
 		c->tick_us = now_us;

@@ -92,4 +92,8 @@ ctl_stream_json(const struct dp_stream_info *si, bool counters);
 json_t *
 ctl_hex_json(const uint8_t *b, size_t n);
 
+/* Microseconds of CLOCK_MONOTONIC: the control loop's pacing clock. */
+uint64_t
+ctl_mono_us(void);
+
 #endif /* CTL_OPS_H */

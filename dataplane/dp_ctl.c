@@ -524,11 +524,17 @@ cmd_room(const struct dp *dp, uint32_t mask, unsigned int n)
 	return true;
 }
 
+/*
+ * |n| commands to every worker in |mask|, in one bulk enqueue each, so that a
+ * worker's drain applies them all before its next burst (a key swapped for
+ * another is never missing in between). |after|, if given, gets the sequence
+ * number of the first: what the worker must have applied before its object
+ * may be freed.
+ */
 static void
-cmd_send(struct dp *dp, uint32_t mask, enum dp_cmd_op op, void *obj, uint64_t *after)
+cmd_send_n(struct dp *dp, uint32_t mask, void *const *cmds, unsigned int n, uint64_t *after)
 {
-	uintptr_t cmd = (uintptr_t)obj | op;
-	unsigned int i;
+	unsigned int i, k;
 
 	for (i = 0; i < dp->n_workers; i++) {
 		struct dp_worker *w = dp->w[i];
@@ -537,44 +543,25 @@ cmd_send(struct dp *dp, uint32_t mask, enum dp_cmd_op op, void *obj, uint64_t *a
 			continue;
 		if (dp->running) {
 			/* cmd_room said there is room: this cannot fail. */
-			if (rte_ring_sp_enqueue(w->cmd, (void *)cmd) != 0)
+			if (rte_ring_sp_enqueue_bulk(w->cmd, cmds, n, NULL) != n)
 				continue;
 		} else {
-			dp_worker_apply(w, cmd);
-			atomic_store_explicit(&w->applied, w->sent + 1, memory_order_release);
+			for (k = 0; k < n; k++)
+				dp_worker_apply(w, (uintptr_t)cmds[k]);
+			atomic_store_explicit(&w->applied, w->sent + n, memory_order_release);
 		}
-		w->sent++;
 		if (after != NULL)
-			after[i] = w->sent;
+			after[i] = w->sent + 1;
+		w->sent += n;
 	}
 }
 
-/*
- * Two commands to every worker, which each sees together (one bulk enqueue:
- * its drain applies both before its next burst). |after| is set for the first.
- */
 static void
-cmd_send_pair(struct dp *dp, enum dp_cmd_op op1, void *obj1, uint64_t *after,
-	      enum dp_cmd_op op2, void *obj2)
+cmd_send(struct dp *dp, uint32_t mask, enum dp_cmd_op op, void *obj, uint64_t *after)
 {
-	void *cmds[2] = {(void *)((uintptr_t)obj1 | op1), (void *)((uintptr_t)obj2 | op2)};
-	unsigned int i;
+	void *cmd = (void *)((uintptr_t)obj | op);
 
-	for (i = 0; i < dp->n_workers; i++) {
-		struct dp_worker *w = dp->w[i];
-
-		if (dp->running) {
-			/* cmd_room said there is room for both: this cannot fail. */
-			if (rte_ring_sp_enqueue_bulk(w->cmd, cmds, 2, NULL) != 2)
-				continue;
-		} else {
-			dp_worker_apply(w, (uintptr_t)cmds[0]);
-			dp_worker_apply(w, (uintptr_t)cmds[1]);
-			atomic_store_explicit(&w->applied, w->sent + 2, memory_order_release);
-		}
-		after[i] = w->sent + 1;
-		w->sent += 2;
-	}
+	cmd_send_n(dp, mask, &cmd, 1, after);
 }
 
 /* ---- keys -------------------------------------------------------------- */
@@ -627,7 +614,9 @@ static int
 key_make_explicit(struct dp *dp, struct dp_keyrec *kr, const struct dp_key_spec *ks)
 {
 	uint32_t max = ks->max_streams != 0 ? ks->max_streams : dp->cfg.max_streams_per_key;
+	uint32_t all = (uint32_t)((1ull << dp->n_workers) - 1);
 	struct dp_keyrec *nk;
+	void *swap[2];
 	struct dp_stream *s;
 	const struct dp_tent *e;
 	uint32_t cur = 0;
@@ -642,7 +631,7 @@ key_make_explicit(struct dp *dp, struct dp_keyrec *kr, const struct dp_key_spec 
 		kr->implicit = false;
 		return 0;
 	}
-	if (!cmd_room(dp, (uint32_t)((1ull << dp->n_workers) - 1), 2))
+	if (!cmd_room(dp, all, 2))
 		return -DP_E_FULL;
 	nk = zalloc(sizeof(*nk));
 	if (nk == NULL)
@@ -664,7 +653,9 @@ key_make_explicit(struct dp *dp, struct dp_keyrec *kr, const struct dp_key_spec 
 		if (s->key == kr)
 			s->key = nk;	/* workers never read it */
 	}
-	cmd_send_pair(dp, DP_CMD_KEY_DEL, kr, kr->free_after, DP_CMD_KEY_ADD, nk);
+	swap[0] = (void *)((uintptr_t)kr | DP_CMD_KEY_DEL);
+	swap[1] = (void *)((uintptr_t)nk | DP_CMD_KEY_ADD);
+	cmd_send_n(dp, all, swap, 2, kr->free_after);
 	kr->next_free = dp->garbage_keys;
 	dp->garbage_keys = kr;
 	return 0;

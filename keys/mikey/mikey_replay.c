@@ -69,31 +69,25 @@ mikey_replay_live(const struct mikey_replay *r, int64_t now)
 	return n;
 }
 
-static void
-be(uint8_t *p, uint64_t v, unsigned int n)
-{
-	while (n-- > 0) {
-		p[n] = (uint8_t)v;
-		v >>= 8;
-	}
-}
-
-/* The identity: keyed BLAKE2b over fixed-length fields, then RAND with its length. */
+/*
+ * The identity: keyed BLAKE2b over fixed-length fields, then RAND with its
+ * length. The fields go in host order: the cache and its key live in one
+ * process, so only equality matters, never a byte order on a wire.
+ */
 static int
 msg_id(uint8_t id[ID_LEN], const struct mikey_replay *r, const uint8_t uid_i[MIKEY_UID_LEN],
        uint32_t csb_id, uint64_t ts, const uint8_t *rand, size_t rand_len)
 {
 	crypto_generichash_state st;
-	uint8_t f[4 + 8 + 1];
+	uint8_t n8 = (uint8_t)rand_len;
 
 	if (rand_len > UINT8_MAX || (rand == NULL && rand_len != 0))
 		return -KEYS_E_ARG;
-	be(f, csb_id, 4);
-	be(f + 4, ts, 8);
-	f[12] = (uint8_t)rand_len;
 	if (crypto_generichash_init(&st, r->hkey, sizeof(r->hkey), ID_LEN) != 0 ||
 	    crypto_generichash_update(&st, uid_i, MIKEY_UID_LEN) != 0 ||
-	    crypto_generichash_update(&st, f, sizeof(f)) != 0 ||
+	    crypto_generichash_update(&st, (const uint8_t *)&csb_id, sizeof(csb_id)) != 0 ||
+	    crypto_generichash_update(&st, (const uint8_t *)&ts, sizeof(ts)) != 0 ||
+	    crypto_generichash_update(&st, &n8, 1) != 0 ||
 	    crypto_generichash_update(&st, rand, rand_len) != 0 ||
 	    crypto_generichash_final(&st, id, ID_LEN) != 0)
 		return -KEYS_E_CRYPTO;

@@ -977,6 +977,32 @@ Test(control_ctl_server, json_errors_never_quote_a_key)
 	h_down(&h);
 }
 
+/*
+ * The appliance's side of a call: the server up, a key store holding the
+ * appliance's identity at |store_path| and |key_path| (under h->dir), its
+ * ctl_keys on a fixed clock; |tx| a PCK offer from the call fixture's caller
+ * to the appliance.
+ */
+static void
+appliance_up(struct h *h, struct call_fix *c, char *store_path, char *key_path, size_t n,
+	     struct mikey_tx *tx)
+{
+	struct ctl_err err;
+
+	h_up(h, 0);
+	snprintf(store_path, n, "%s/app.store", h->dir);
+	snprintf(key_path, n, "%s/app.key", h->dir);
+	call_fix_up(c, store_path, key_path);
+	cr_assert_eq(ctl_keys_new(&h->ops.keys, store_path, NULL, key_path, &err), 0, "%s",
+		     err.msg);
+	ctl_keys_set_clock(h->ops.keys, fixed_clock, NULL);
+	memset(tx, 0, sizeof(*tx));
+	tx->from = c->signer;
+	tx->to.uri = APPLIANCE;
+	tx->to.kms = &c->kms;
+	tx->now = NOW;
+}
+
 Test(control_ctl_server, private_call_installed_from_a_pck_i_message)
 {
 	char store_path[160], key_path[160], *text;
@@ -987,28 +1013,15 @@ Test(control_ctl_server, private_call_installed_from_a_pck_i_message)
 	struct mikey_key as_alice;
 	struct mikey_tx tx;
 	struct call_fix c;
-	struct ctl_err err;
 	uint8_t msg[MIKEY_MSG_MAX];
 	json_t *streams, *s, *r;
 	size_t len;
 	unsigned int i;
 	struct h h;
 
-	h_up(&h, 0);
-	snprintf(store_path, sizeof(store_path), "%s/app.store", h.dir);
-	snprintf(key_path, sizeof(key_path), "%s/app.key", h.dir);
-	call_fix_up(&c, store_path, key_path);
-	cr_assert_eq(ctl_keys_new(&h.ops.keys, store_path, NULL, key_path, &err), 0, "%s",
-		     err.msg);
-	ctl_keys_set_clock(h.ops.keys, fixed_clock, NULL);
-
 	/* Alice calls the appliance's identity (the server's side of the call), with a PCK. */
+	appliance_up(&h, &c, store_path, key_path, sizeof(store_path), &tx);
 	cr_assert_eq(mikey_newkey_make(&k, KEYS_PURPOSE_PCK), 0);
-	memset(&tx, 0, sizeof(tx));
-	tx.from = c.signer;
-	tx.to.uri = APPLIANCE;
-	tx.to.kms = &c.kms;
-	tx.now = NOW;
 	tx.to_self = true;
 	cr_assert_eq(mikey_pck_send(msg, sizeof(msg), &len, &tx, &k), 0);
 
@@ -1163,7 +1176,6 @@ Test(control_ctl_server, hidden_initiator_installed_only_when_expected)
 	struct call_fix c;
 	struct mikey_newkey k;
 	struct mikey_tx tx;
-	struct ctl_err err;
 	uint8_t msg[MIKEY_MSG_MAX];
 	const char *m;
 	json_t *streams, *req, *r;
@@ -1171,19 +1183,8 @@ Test(control_ctl_server, hidden_initiator_installed_only_when_expected)
 	FILE *f;
 	struct h h;
 
-	h_up(&h, 0);
-	snprintf(store_path, sizeof(store_path), "%s/app.store", h.dir);
-	snprintf(key_path, sizeof(key_path), "%s/app.key", h.dir);
-	call_fix_up(&c, store_path, key_path);
-	cr_assert_eq(ctl_keys_new(&h.ops.keys, store_path, NULL, key_path, &err), 0, "%s",
-		     err.msg);
-	ctl_keys_set_clock(h.ops.keys, fixed_clock, NULL);
+	appliance_up(&h, &c, store_path, key_path, sizeof(store_path), &tx);
 	cr_assert_eq(mikey_newkey_make(&k, KEYS_PURPOSE_PCK), 0);
-	memset(&tx, 0, sizeof(tx));
-	tx.from = c.signer;
-	tx.to.uri = APPLIANCE;
-	tx.to.kms = &c.kms;
-	tx.now = NOW;
 	tx.hide_ids = true;
 	cr_assert_eq(mikey_pck_send(msg, sizeof(msg), &len, &tx, &k), 0);
 
